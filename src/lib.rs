@@ -1,0 +1,131 @@
+//! docket turns prose news articles into structured, normalized per-person
+//! records, every value traceable to a byte span and the rule that found it.
+//!
+//! The pipeline runs one way, one module per stage:
+//! [`source`] (bytes -> [`Document`]) -> [`segment`] (view, sentences) ->
+//! [`matcher`] (rules -> [`Mention`]s, values by [`normalize`]) ->
+//! [`assemble`] (mentions -> subjects) -> [`output`] (JSON record, caret view).
+//! [`rules`] loads the rule pack that drives matching; nothing in the engine
+//! names a domain word.
+//!
+//! ```
+//! let extractor = docket::Extractor::embedded().unwrap();
+//! let doc = docket::Document::from_bytes("x", "x.txt", b"A 25-year-old Mexican national was arrested for DUI.");
+//! let record = extractor.record(&doc);
+//! assert_eq!(record.subjects[0].age, Some(25));
+//! assert_eq!(record.subjects[0].nationality.as_deref(), Some("MX"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod assemble;
+pub mod check;
+pub mod error;
+pub mod matcher;
+pub mod mention;
+pub mod normalize;
+pub mod output;
+pub mod rules;
+pub mod segment;
+pub mod source;
+
+use std::ops::Range;
+use std::path::Path;
+
+pub use error::{Location, RuleError, RuleProblem, SourceError};
+pub use mention::{Field, Mention, Value};
+pub use output::Record;
+pub use rules::Pack;
+pub use source::Document;
+
+use assemble::Assembly;
+use matcher::RuleSelection;
+use normalize::{NormalizeContext, Normalizer};
+
+/// A compiled rule pack ready to extract from any number of documents
+/// (shareable across threads).
+#[derive(Debug)]
+pub struct Extractor {
+    pack: Pack,
+}
+
+/// Everything extracted from one document, before it is rendered.
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// Every mention, sorted by span.
+    pub mentions: Vec<Mention>,
+    /// Subjects, facts and the fate of every mention.
+    pub assembly: Assembly,
+    /// Sentence spans in the document text.
+    pub sentences: Vec<Range<usize>>,
+    /// The byline date, normalized when possible.
+    pub published: Option<String>,
+}
+
+impl Extractor {
+    /// An extractor over an already loaded pack (its examples are not run).
+    pub fn new(pack: Pack) -> Extractor {
+        Extractor { pack }
+    }
+
+    /// The default pack embedded in the binary. Its examples are checked by
+    /// `cargo test`, so they are not run again at start-up.
+    pub fn embedded() -> Result<Extractor, RuleError> {
+        Ok(Extractor::new(Pack::embedded()?))
+    }
+
+    /// A pack from a folder; every rule example must pass, else the pack is refused.
+    pub fn from_dir(dir: &Path) -> Result<Extractor, RuleError> {
+        let pack = Pack::from_dir(dir)?;
+        let problems = check::run_examples(&pack);
+        if !problems.is_empty() {
+            return Err(RuleError::Invalid(problems));
+        }
+        Ok(Extractor::new(pack))
+    }
+
+    /// The pack in use.
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// Runs every stage after `source` on one document.
+    pub fn extract(&self, doc: &Document) -> Extraction {
+        let seg =
+            segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
+        let mentions = matcher::find_mentions(&self.pack, &seg, RuleSelection::All);
+        let assembly = assemble::assemble(&self.pack, &mentions);
+        let sentences = seg
+            .sentences
+            .iter()
+            .map(|r| seg.to_text(r.clone()))
+            .collect();
+        let context = NormalizeContext {
+            lexicons: &self.pack.lexicons,
+            config: &self.pack.normalizers,
+        };
+        let published = doc.meta.published.as_ref().map(|raw| {
+            context
+                .apply(&Normalizer::Date, raw)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| raw.clone())
+        });
+        Extraction {
+            mentions,
+            assembly,
+            sentences,
+            published,
+        }
+    }
+
+    /// Extracts and renders the JSON record of one document.
+    pub fn record(&self, doc: &Document) -> Record {
+        Record::build(&self.pack, doc, &self.extract(doc))
+    }
+
+    /// Extracts and renders the caret view of one document.
+    pub fn caret_view(&self, doc: &Document) -> String {
+        let extraction = self.extract(doc);
+        let record = Record::build(&self.pack, doc, &extraction);
+        output::caret::render(&self.pack, doc, &extraction, &record)
+    }
+}

@@ -1,0 +1,106 @@
+//! Matching: a segmented document and a compiled pack -> [`Mention`]s.
+//!
+//! In: a [`Segmented`] document and a [`Pack`]. Out: every mention, sorted by
+//! span, each with its normalized value, document byte span, rule index and
+//! sentence index. Rules match within one sentence; `each` rules turn every
+//! lexicon phrase inside their capture into a mention of its own; veto
+//! mentions cancel mentions of the fields they name that they overlap.
+
+use crate::mention::{Field, Mention};
+use crate::normalize::NormalizeContext;
+use crate::rules::{Pack, Rule};
+use crate::segment::Segmented;
+
+/// Which rules to run.
+#[derive(Debug, Clone, Copy)]
+pub enum RuleSelection {
+    /// Every rule of the pack.
+    All,
+    /// Only the rule at this index (examples are checked one rule at a time).
+    One(usize),
+}
+
+/// Finds every mention in `doc`.
+pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> Vec<Mention> {
+    let context = NormalizeContext {
+        lexicons: &pack.lexicons,
+        config: &pack.normalizers,
+    };
+    let rules: Vec<(usize, &Rule)> = match selection {
+        RuleSelection::All => pack.rules.iter().enumerate().collect(),
+        RuleSelection::One(i) => vec![(i, &pack.rules[i])],
+    };
+    let mut mentions = Vec::new();
+    for (sentence, range) in doc.sentences.iter().enumerate() {
+        let text = &doc.view[range.clone()];
+        for &(index, rule) in &rules {
+            for caps in rule.regex.captures_iter(text) {
+                // A capture that did not take part (the other side of an
+                // alternation) falls back to the whole match.
+                let Some(group) = caps.get(rule.capture).or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let base = range.start + group.start();
+                let mut push = |start: usize, end: usize, value| {
+                    let span = doc.to_text(base + start..base + end);
+                    mentions.push(Mention {
+                        field: rule.field,
+                        value,
+                        start: span.start,
+                        end: span.end,
+                        rule: index,
+                        sentence,
+                    });
+                };
+                match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
+                    Some(lexicon) => {
+                        for hit in lexicon.scan(group.as_str()) {
+                            let phrase = &group.as_str()[hit.start..hit.end];
+                            let value = context
+                                .apply(&rule.normalizer, phrase)
+                                .unwrap_or(crate::mention::Value::Str(hit.code));
+                            push(hit.start, hit.end, value);
+                        }
+                    }
+                    None => {
+                        if let Some(value) = context
+                            .apply(&rule.normalizer, group.as_str())
+                            .filter(|v| in_range(rule, v))
+                        {
+                            push(0, group.len(), value);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    apply_vetoes(pack, &mut mentions);
+    mentions
+        .sort_by(|a, b| (a.start, a.end, a.field, a.rule).cmp(&(b.start, b.end, b.field, b.rule)));
+    mentions.dedup_by(|b, a| a.field == b.field && a.start == b.start && a.end == b.end);
+    mentions
+}
+
+fn in_range(rule: &Rule, value: &crate::mention::Value) -> bool {
+    match (rule.range, value.as_int()) {
+        (Some((low, high)), Some(v)) => (low..=high).contains(&v),
+        _ => true,
+    }
+}
+
+/// Drops mentions that lie inside a veto span for their field.
+fn apply_vetoes(pack: &Pack, mentions: &mut Vec<Mention>) {
+    let vetoes: Vec<(usize, usize, &[Field])> = mentions
+        .iter()
+        .filter(|m| m.field == Field::Veto)
+        .map(|m| (m.start, m.end, pack.rules[m.rule].vetoes.as_slice()))
+        .collect();
+    if vetoes.is_empty() {
+        return;
+    }
+    mentions.retain(|m| {
+        !vetoes.iter().any(|(start, end, fields)| {
+            fields.contains(&m.field) && m.start < *end && *start < m.end
+        })
+    });
+}

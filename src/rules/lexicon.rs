@@ -1,0 +1,359 @@
+//! Lexicons: TSV files of `CODE<TAB>phrase<TAB>phrase...` lines.
+//!
+//! In: the text of one lexicon file. Out: a [`Lexicon`] that serves three
+//! uses: a regex alternation for `{{NAME}}` sub-patterns, a phrase -> code
+//! table for normalization, and an Aho-Corasick scanner that finds every
+//! phrase inside a captured span (lists of charges).
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::error::{Location, RuleProblem};
+
+/// How a lexicon's phrases are compared with text.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconOptions {
+    /// Match letter case exactly (proper nouns such as demonyms).
+    #[serde(default)]
+    pub case_sensitive: bool,
+    /// Also accept regular English plurals of each phrase ("burglaries").
+    #[serde(default)]
+    pub plurals: bool,
+}
+
+/// One compiled lexicon.
+#[derive(Debug)]
+pub struct Lexicon {
+    /// Its name, as used in `{{NAME}}` and `lexicon:NAME`.
+    pub name: String,
+    options: LexiconOptions,
+    /// (code, phrase) in file order.
+    entries: Vec<(String, String)>,
+    /// Folded phrase (and its plural forms) -> index into `entries`.
+    table: BTreeMap<String, usize>,
+    /// Scanner over every surface form, leftmost-longest; pattern i -> entry `scan_entry[i]`.
+    scanner: AhoCorasick,
+    scan_entry: Vec<usize>,
+}
+
+/// A phrase of a lexicon found in some text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexiconHit {
+    /// Byte range in the scanned text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+    /// The code of the entry.
+    pub code: String,
+}
+
+impl Lexicon {
+    /// Parses a lexicon file; `file` names it in errors.
+    pub fn parse(
+        name: &str,
+        file: &str,
+        text: &str,
+        options: LexiconOptions,
+    ) -> Result<Lexicon, Vec<RuleProblem>> {
+        let mut problems = Vec::new();
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut table = BTreeMap::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let line_offset = offset;
+            offset += line.len();
+            let content = line.trim_end_matches(['\n', '\r']);
+            if content.trim().is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let mut cells = content.split('\t');
+            let code = cells.next().unwrap_or_default().trim();
+            let at = |col_offset: usize| Location::at(file, text, line_offset + col_offset);
+            if code.is_empty() {
+                problems.push(RuleProblem {
+                    location: at(0),
+                    message: "lexicon line has no code in its first column".into(),
+                });
+                continue;
+            }
+            let mut phrases = 0;
+            let mut col = code.len() + 1;
+            for cell in cells {
+                let phrase = cell.trim();
+                let cell_at = at(col);
+                col += cell.len() + 1;
+                if phrase.is_empty() {
+                    continue;
+                }
+                phrases += 1;
+                let key = fold(phrase, options.case_sensitive);
+                if let Some(&previous) = table.get(&key) {
+                    let (other_code, _): &(String, String) = &entries[previous];
+                    if other_code != code {
+                        problems.push(RuleProblem {
+                            location: cell_at,
+                            message: format!(
+                                "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                table.insert(key, entries.len());
+                entries.push((code.to_string(), phrase.to_string()));
+            }
+            if phrases == 0 {
+                problems.push(RuleProblem {
+                    location: at(0),
+                    message: format!(
+                        "lexicon entry {code} has no phrases (expected CODE<TAB>phrase...)"
+                    ),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Lexicon::build(name, options, entries))
+    }
+
+    fn build(name: &str, options: LexiconOptions, entries: Vec<(String, String)>) -> Lexicon {
+        let mut table = BTreeMap::new();
+        let mut surfaces = Vec::new();
+        let mut scan_entry = Vec::new();
+        for (index, (_, phrase)) in entries.iter().enumerate() {
+            for form in surface_forms(phrase, options.plurals) {
+                let key = fold(&form, options.case_sensitive);
+                // The first entry to claim a form keeps it: plural forms never
+                // override a phrase written out in the file.
+                if table.contains_key(&key) {
+                    continue;
+                }
+                table.insert(key, index);
+                surfaces.push(form);
+                scan_entry.push(index);
+            }
+        }
+        let scanner = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(!options.case_sensitive)
+            .build(&surfaces)
+            .expect("lexicon phrases always build an automaton");
+        Lexicon {
+            name: name.to_string(),
+            options,
+            entries,
+            table,
+            scanner,
+            scan_entry,
+        }
+    }
+
+    /// Number of entries (phrases) in the file.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the lexicon has no phrases.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every (code, phrase) pair in file order.
+    pub fn entries(&self) -> &[(String, String)] {
+        &self.entries
+    }
+
+    /// The codes, in first-seen order, without repeats.
+    pub fn codes(&self) -> Vec<&str> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.entries
+            .iter()
+            .filter(|(code, _)| seen.insert(code.as_str()))
+            .map(|(code, _)| code.as_str())
+            .collect()
+    }
+
+    /// The code for a phrase as written in text, if the lexicon knows it.
+    pub fn lookup(&self, phrase: &str) -> Option<&str> {
+        let key = fold(phrase, self.options.case_sensitive);
+        self.table.get(&key).map(|&i| self.entries[i].0.as_str())
+    }
+
+    /// The first phrase listed for `code` (used as its display label).
+    pub fn label(&self, code: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// A regex alternation matching any phrase (or, with `code`, any phrase of that code).
+    /// Longest phrases come first so the leftmost-first regex engine prefers them.
+    pub fn alternation(&self, code: Option<&str>) -> Option<String> {
+        let mut forms: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|(c, _)| code.is_none_or(|want| want == c))
+            .flat_map(|(_, p)| surface_forms(p, self.options.plurals))
+            .collect();
+        if forms.is_empty() {
+            return None;
+        }
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let body: Vec<String> = forms.iter().map(|f| phrase_regex(f)).collect();
+        let flags = if self.options.case_sensitive {
+            "-i"
+        } else {
+            "i"
+        };
+        Some(format!("(?{flags}:{})", body.join("|")))
+    }
+
+    /// Every phrase inside `text` that stands as whole words, leftmost-longest.
+    pub fn scan(&self, text: &str) -> Vec<LexiconHit> {
+        let scan_text = normalize_apostrophes(text);
+        let mut hits = Vec::new();
+        for m in self.scanner.find_iter(scan_text.as_ref()) {
+            if !is_word_bounded(&scan_text, m.start(), m.end()) {
+                continue;
+            }
+            let entry = self.scan_entry[m.pattern().as_usize()];
+            hits.push(LexiconHit {
+                start: m.start(),
+                end: m.end(),
+                code: self.entries[entry].0.clone(),
+            });
+        }
+        hits
+    }
+}
+
+/// The forms under which a phrase is matched: itself, and its plurals when asked.
+fn surface_forms(phrase: &str, plurals: bool) -> Vec<String> {
+    let mut forms = vec![phrase.to_string()];
+    let last_is_letter = phrase
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_lowercase());
+    if plurals && last_is_letter {
+        if let Some(stem) = phrase.strip_suffix('y') {
+            forms.push(format!("{stem}ies"));
+        } else if phrase.ends_with('s') || phrase.ends_with('x') || phrase.ends_with("ch") {
+            forms.push(format!("{phrase}es"));
+        } else {
+            forms.push(format!("{phrase}s"));
+        }
+    }
+    forms
+}
+
+/// A phrase as a regex: literal characters, with any run of spaces matching
+/// one space and an apostrophe matching both the ASCII and the typographic one.
+fn phrase_regex(phrase: &str) -> String {
+    let mut out = String::new();
+    for word in phrase.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if c == '\'' || c == '\u{2019}' {
+                out.push_str("['\u{2019}]");
+            } else {
+                out.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+            }
+        }
+    }
+    out
+}
+
+/// The key under which a phrase is stored: spaces squeezed, apostrophes
+/// unified, and lowercased unless the lexicon is case-sensitive.
+pub fn fold(phrase: &str, case_sensitive: bool) -> String {
+    let squeezed: Vec<&str> = phrase.split_whitespace().collect();
+    let joined = squeezed.join(" ").replace('\u{2019}', "'");
+    if case_sensitive {
+        joined
+    } else {
+        joined.to_lowercase()
+    }
+}
+
+/// Typographic apostrophes are three bytes and ASCII ones one; the scanner
+/// matches ASCII forms, so replace each with `'` padded to the same length
+/// (offsets stay valid).
+fn normalize_apostrophes(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\u{2019}') {
+        std::borrow::Cow::Owned(text.replace('\u{2019}', "'\u{0}\u{0}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn is_word_bounded(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offences() -> Lexicon {
+        let text = "# comment\n35A\tdrug possession\tPWID\n220\tburglary\n240\tvehicle theft\n23H\ttheft\n";
+        let options = LexiconOptions {
+            case_sensitive: false,
+            plurals: true,
+        };
+        Lexicon::parse("OFFENCE", "offences.tsv", text, options).unwrap()
+    }
+
+    #[test]
+    fn lookup_folds_case_space_and_plurals() {
+        let lex = offences();
+        assert_eq!(lex.lookup("Drug  Possession"), Some("35A"));
+        assert_eq!(lex.lookup("burglaries"), Some("220"));
+        assert_eq!(lex.lookup("arson"), None);
+    }
+
+    #[test]
+    fn scan_prefers_longest_and_whole_words() {
+        let lex = offences();
+        let hits = lex.scan("vehicle theft, burglaries and theftx or PWID");
+        let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+        assert_eq!(codes, ["240", "220", "35A"]);
+    }
+
+    #[test]
+    fn scan_offsets_survive_typographic_apostrophes() {
+        let text = "\u{2019}s burglary";
+        let hits = offences().scan(text);
+        assert_eq!(&text[hits[0].start..hits[0].end], "burglary");
+    }
+
+    #[test]
+    fn duplicate_phrase_with_two_codes_is_located() {
+        let text = "A\tone\nB\ttwo\tone\n";
+        let err = Lexicon::parse("X", "x.tsv", text, LexiconOptions::default()).unwrap_err();
+        assert_eq!(err[0].location.to_string(), "x.tsv:2:7");
+        assert!(err[0].message.contains("already mapped to A"));
+    }
+
+    #[test]
+    fn alternation_puts_longest_first_and_respects_code() {
+        let lex = offences();
+        let all = lex.alternation(None).unwrap();
+        assert!(all.find("vehicle theft").unwrap() < all.find("|theft").unwrap());
+        let one = lex.alternation(Some("220")).unwrap();
+        assert_eq!(one, "(?i:burglaries|burglary)");
+        assert!(lex.alternation(Some("999")).is_none());
+    }
+}

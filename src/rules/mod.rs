@@ -1,0 +1,654 @@
+//! Rule packs: loading, validating and compiling the files under `rules/`.
+//!
+//! In: a pack's files (a folder on disk, or the default pack embedded in the
+//! binary): `pack.toml` (lexicons, sub-patterns, segmentation and assembly
+//! settings) and any number of rule files (`*.toml` holding `[[rule]]`
+//! tables and `[patterns]`). Out: a [`Pack`] of compiled [`Rule`]s and
+//! [`Lexicon`]s, or a [`RuleError`] listing every problem as `file:line:col`.
+//!
+//! Rules are data: the engine knows fields and normalizers, never domain words.
+
+pub mod embedded;
+pub mod expand;
+pub mod lexicon;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::{Regex, RegexBuilder};
+
+use crate::error::{Location, RuleError, RuleProblem};
+use crate::mention::{Field, Value};
+use crate::normalize::{Normalizer, NormalizerConfig};
+pub use lexicon::Lexicon;
+use schema::{RawExample, RawPack, RawRule, RawRuleFile};
+
+/// The manifest's file name inside a pack.
+pub const MANIFEST: &str = "pack.toml";
+
+/// Regex compilation limits: generous, because lexicon alternations are large,
+/// but bounded so a runaway pattern is reported instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 64 << 20;
+const REGEX_DFA_SIZE_LIMIT: usize = 16 << 20;
+
+/// Where a rule applies relative to the mentions it steers (cue rules only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The cue affects what follows it in its sentence.
+    #[default]
+    Following,
+    /// The cue affects its whole sentence.
+    Sentence,
+}
+
+/// An example from a rule file: a text and the values the rule must give
+/// (or, for a counter-example, no value at all).
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The example text.
+    pub text: String,
+    /// Values that must all be produced; empty for counter-examples.
+    pub expect: Vec<Value>,
+    /// Where the example is written.
+    pub location: Location,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Unique id ("age.hyphenated"), reported as provenance.
+    pub id: String,
+    /// The field it sets.
+    pub field: Field,
+    /// The compiled, fully expanded pattern.
+    pub regex: Regex,
+    /// The pattern as written (before expansion).
+    pub source: String,
+    /// Capture group holding the value (0 = the whole match).
+    pub capture: usize,
+    /// How the captured text becomes a value.
+    pub normalizer: Normalizer,
+    /// When set, every phrase of this lexicon inside the capture is one mention.
+    pub each: Option<String>,
+    /// Higher wins when one subject gets two values for a single-valued field.
+    pub priority: i32,
+    /// For cue rules: what part of the sentence the cue governs.
+    pub scope: Scope,
+    /// For veto rules: the fields whose mentions inside the match are dropped.
+    pub vetoes: Vec<Field>,
+    /// A subject opened by this rule stays in focus for the whole document
+    /// (one-person reports with a field block at the top).
+    pub anchors_document: bool,
+    /// Integer values outside this inclusive range are dropped (ages 1..110, counts from 2).
+    pub range: Option<(i64, i64)>,
+    /// Positive examples.
+    pub examples: Vec<Example>,
+    /// Texts that must give nothing.
+    pub counter_examples: Vec<Example>,
+    /// Where the rule is written.
+    pub location: Location,
+    /// Optional human description.
+    pub description: Option<String>,
+}
+
+/// Sentence segmentation settings.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentConfig {
+    /// Tokens ending in '.' that do not end a sentence ("U.S.", "Mr.", "Jan.").
+    pub abbreviations: Vec<String>,
+}
+
+/// Subject assembly settings.
+#[derive(Debug, Clone)]
+pub struct AssemblyConfig {
+    /// How many sentences after its subject's latest mention an attribute may still attach.
+    pub window: usize,
+    /// Descriptors closer than this many bytes in one sentence describe one person.
+    pub complete_within: usize,
+}
+
+impl Default for AssemblyConfig {
+    fn default() -> Self {
+        AssemblyConfig {
+            window: 2,
+            complete_within: 80,
+        }
+    }
+}
+
+/// A sub-pattern definition with its location.
+#[derive(Debug, Clone)]
+pub struct SubPattern {
+    /// The raw source.
+    pub source: String,
+    /// Where it is defined.
+    pub location: Location,
+}
+
+/// A loaded, compiled rule pack.
+#[derive(Debug)]
+pub struct Pack {
+    /// The pack's name from the manifest.
+    pub name: String,
+    /// The pack's version from the manifest.
+    pub version: String,
+    /// Rules in file order (files sorted by name).
+    pub rules: Vec<Rule>,
+    /// Lexicons by name.
+    pub lexicons: BTreeMap<String, Lexicon>,
+    /// Named sub-patterns by name.
+    pub subpatterns: BTreeMap<String, SubPattern>,
+    /// Segmentation settings.
+    pub segment: SegmentConfig,
+    /// Assembly settings.
+    pub assembly: AssemblyConfig,
+    /// Which lexicons the normalizers read.
+    pub normalizers: NormalizerConfig,
+    /// Lexicon labels: codes of one lexicon mapped to names in another
+    /// (charge code -> offence name), by field.
+    pub labels: BTreeMap<Field, String>,
+}
+
+/// The files of a pack, by path relative to the pack root ("rules.toml", "lexicons/x.tsv").
+#[derive(Debug, Clone, Default)]
+pub struct PackFiles {
+    /// Path -> contents, sorted by path.
+    pub files: BTreeMap<String, String>,
+    /// How to name a file in messages: the pack root as the user gave it.
+    pub root: String,
+}
+
+impl PackFiles {
+    /// Reads every `.toml` and `.tsv` file under `dir` (recursively).
+    pub fn read_dir(dir: &Path) -> Result<PackFiles, RuleError> {
+        let mut files = BTreeMap::new();
+        read_tree(dir, dir, &mut files)?;
+        if !files.contains_key(MANIFEST) {
+            return Err(RuleError::Io {
+                path: dir.join(MANIFEST),
+                message: "no pack.toml: a rule pack folder needs a manifest (see rules/pack.toml)"
+                    .into(),
+            });
+        }
+        let root = dir.display().to_string();
+        Ok(PackFiles { files, root })
+    }
+
+    /// The display name of a file in this pack ("rules/age.toml").
+    pub fn display(&self, path: &str) -> String {
+        if self.root.is_empty() {
+            path.to_string()
+        } else {
+            format!("{}/{}", self.root.trim_end_matches('/'), path)
+        }
+    }
+}
+
+fn read_tree(
+    root: &Path,
+    dir: &Path,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), RuleError> {
+    let io = |path: &Path, e: std::io::Error| RuleError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            read_tree(root, &path, files)?;
+            continue;
+        }
+        let ext = path.extension().and_then(|e| e.to_str());
+        if !matches!(ext, Some("toml" | "tsv")) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = String::from_utf8(bytes).map_err(|e| {
+            RuleError::Invalid(vec![RuleProblem {
+                location: Location {
+                    file: path.display().to_string(),
+                    line: 1,
+                    column: 1,
+                },
+                message: format!(
+                    "file is not valid UTF-8 (first bad byte at offset {}); save it as UTF-8",
+                    e.utf8_error().valid_up_to()
+                ),
+            }])
+        })?;
+        files.insert(relative, text);
+    }
+    Ok(())
+}
+
+impl Pack {
+    /// Loads the default pack compiled into the binary.
+    pub fn embedded() -> Result<Pack, RuleError> {
+        Pack::from_files(&embedded::files())
+    }
+
+    /// Loads a pack from a folder.
+    pub fn from_dir(dir: &Path) -> Result<Pack, RuleError> {
+        Pack::from_files(&PackFiles::read_dir(dir)?)
+    }
+
+    /// Loads a pack from its files: parses, expands and compiles everything,
+    /// collecting every problem before failing.
+    pub fn from_files(files: &PackFiles) -> Result<Pack, RuleError> {
+        Loader::new(files).load()
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+struct Loader<'a> {
+    files: &'a PackFiles,
+    problems: Vec<RuleProblem>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(files: &'a PackFiles) -> Self {
+        Loader {
+            files,
+            problems: Vec::new(),
+        }
+    }
+
+    fn located(&self, path: &str, offset: usize) -> Location {
+        let text = self.files.files.get(path).map_or("", String::as_str);
+        Location::at(&self.files.display(path), text, offset)
+    }
+
+    fn problem(&mut self, path: &str, offset: usize, message: impl Into<String>) {
+        let location = self.located(path, offset);
+        self.problems.push(RuleProblem {
+            location,
+            message: message.into(),
+        });
+    }
+
+    fn parse_toml<T: serde::de::DeserializeOwned>(&mut self, path: &str) -> Option<T> {
+        let text = self.files.files.get(path)?;
+        match toml::from_str::<T>(text) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                let offset = e.span().map_or(0, |s| s.start);
+                self.problem(path, offset, e.message().trim().to_string());
+                None
+            }
+        }
+    }
+
+    fn load(mut self) -> Result<Pack, RuleError> {
+        let Some(manifest) = self.parse_toml::<RawPack>(MANIFEST) else {
+            if self.problems.is_empty() {
+                return Err(RuleError::Io {
+                    path: self.files.display(MANIFEST).into(),
+                    message: "missing manifest".into(),
+                });
+            }
+            return Err(RuleError::Invalid(self.problems));
+        };
+        let lexicons = self.load_lexicons(&manifest);
+        let mut subpatterns = BTreeMap::new();
+        self.collect_subpatterns(MANIFEST, &manifest.patterns, &mut subpatterns);
+        let mut raw_rules = Vec::new();
+        let rule_files: Vec<String> = self
+            .files
+            .files
+            .keys()
+            .filter(|p| p.ends_with(".toml") && p.as_str() != MANIFEST && !p.contains('/'))
+            .cloned()
+            .collect();
+        for path in &rule_files {
+            if let Some(file) = self.parse_toml::<RawRuleFile>(path) {
+                self.collect_subpatterns(path, &file.patterns, &mut subpatterns);
+                raw_rules.extend(file.rule.into_iter().map(|r| (path.clone(), r)));
+            }
+        }
+        let defs = Defs {
+            subpatterns: &subpatterns,
+            lexicons: &lexicons,
+        };
+        let mut rules = Vec::new();
+        let mut ids: BTreeMap<String, Location> = BTreeMap::new();
+        for (path, raw) in raw_rules {
+            let location = self.located(&path, raw.id.span().start);
+            if let Some(first) = ids.get(raw.id.get_ref()) {
+                let message = format!(
+                    "duplicate rule id {:?} (first defined at {first})",
+                    raw.id.get_ref()
+                );
+                self.problem(&path, raw.id.span().start, message);
+                continue;
+            }
+            ids.insert(raw.id.get_ref().clone(), location);
+            if let Some(rule) = self.compile_rule(&path, raw, &defs, &lexicons) {
+                rules.push(rule);
+            }
+        }
+        self.check_labels(&manifest, &lexicons);
+        if !self.problems.is_empty() {
+            return Err(RuleError::Invalid(self.problems));
+        }
+        let labels = manifest
+            .labels
+            .iter()
+            .filter_map(|(field, lexicon)| Some((Field::parse(field)?, lexicon.clone())))
+            .collect();
+        Ok(Pack {
+            name: manifest.pack.name,
+            version: manifest.pack.version,
+            rules,
+            lexicons,
+            subpatterns,
+            segment: SegmentConfig {
+                abbreviations: manifest.segment.abbreviations,
+            },
+            assembly: AssemblyConfig {
+                window: manifest.assembly.window,
+                complete_within: manifest.assembly.complete_within,
+            },
+            normalizers: manifest.normalizers,
+            labels,
+        })
+    }
+
+    fn load_lexicons(&mut self, manifest: &RawPack) -> BTreeMap<String, Lexicon> {
+        let mut lexicons = BTreeMap::new();
+        for (name, spec) in &manifest.lexicons {
+            let file = spec.get_ref().file.clone();
+            let Some(text) = self.files.files.get(&file) else {
+                let message = format!("lexicon {name}: file {file:?} not found in the pack");
+                self.problem(MANIFEST, spec.span().start, message);
+                continue;
+            };
+            match Lexicon::parse(
+                name,
+                &self.files.display(&file),
+                text,
+                spec.get_ref().options(),
+            ) {
+                Ok(lexicon) => {
+                    lexicons.insert(name.clone(), lexicon);
+                }
+                Err(problems) => self.problems.extend(problems),
+            }
+        }
+        lexicons
+    }
+
+    fn collect_subpatterns(
+        &mut self,
+        path: &str,
+        raw: &BTreeMap<String, toml::Spanned<String>>,
+        into: &mut BTreeMap<String, SubPattern>,
+    ) {
+        for (name, source) in raw {
+            let location = self.located(path, source.span().start);
+            if let Some(first) = into.get(name) {
+                let message = format!(
+                    "sub-pattern {name} is defined twice (first at {})",
+                    first.location
+                );
+                self.problem(path, source.span().start, message);
+                continue;
+            }
+            into.insert(
+                name.clone(),
+                SubPattern {
+                    source: source.get_ref().clone(),
+                    location,
+                },
+            );
+        }
+    }
+
+    fn compile_rule(
+        &mut self,
+        path: &str,
+        raw: RawRule,
+        defs: &Defs<'_>,
+        lexicons: &BTreeMap<String, Lexicon>,
+    ) -> Option<Rule> {
+        let id = raw.id.get_ref().clone();
+        let field_at = raw.field.span().start;
+        let Some(field) = Field::parse(raw.field.get_ref()) else {
+            let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            let message = format!(
+                "rule {id}: unknown field {:?}; use one of {}",
+                raw.field.get_ref(),
+                names.join(", ")
+            );
+            self.problem(path, field_at, message);
+            return None;
+        };
+        let pattern_at = raw.pattern.span().start;
+        let expanded = match expand::expand(raw.pattern.get_ref(), defs) {
+            Ok(e) => e,
+            Err(message) => {
+                self.problem(path, pattern_at, format!("rule {id}: {message}"));
+                return None;
+            }
+        };
+        let regex = match RegexBuilder::new(&expanded)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let message = match e {
+                    regex::Error::CompiledTooBig(limit) => format!(
+                        "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
+                    ),
+                    other => format!("rule {id}: invalid regex:\n{other}"),
+                };
+                self.problem(path, pattern_at, message);
+                return None;
+            }
+        };
+        let capture = match raw.capture.as_ref() {
+            Some(name) => match regex
+                .capture_names()
+                .position(|n| n == Some(name.get_ref()))
+            {
+                Some(i) => i,
+                None => {
+                    let message = format!(
+                        "rule {id}: the pattern has no capture group named {:?}",
+                        name.get_ref()
+                    );
+                    self.problem(path, name.span().start, message);
+                    return None;
+                }
+            },
+            None => regex
+                .capture_names()
+                .position(|n| n == Some("value"))
+                .unwrap_or(0),
+        };
+        let constant = raw.value.as_ref().and_then(|v| toml_value(v.get_ref()));
+        let normalize_name = raw
+            .normalize
+            .as_ref()
+            .map_or("text", |n| n.get_ref().as_str());
+        let normalize_at = raw.normalize.as_ref().map_or(field_at, |n| n.span().start);
+        let normalizer = match Normalizer::parse(normalize_name, constant) {
+            Ok(n) => n,
+            Err(message) => {
+                self.problem(path, normalize_at, format!("rule {id}: {message}"));
+                return None;
+            }
+        };
+        if let Some(lexicon) = normalizer
+            .lexicon()
+            .or(raw.each.as_ref().map(|e| e.get_ref().as_str()))
+        {
+            if !lexicons.contains_key(lexicon) {
+                let message = format!("rule {id}: unknown lexicon {lexicon:?} (declare it under [lexicons] in pack.toml)");
+                self.problem(path, normalize_at, message);
+                return None;
+            }
+        }
+        let mut vetoes = Vec::new();
+        for name in &raw.vetoes {
+            match Field::parse(name.get_ref()) {
+                Some(f) => vetoes.push(f),
+                None => {
+                    self.problem(
+                        path,
+                        name.span().start,
+                        format!("rule {id}: unknown field {:?} in vetoes", name.get_ref()),
+                    );
+                    return None;
+                }
+            }
+        }
+        let scope = match raw.scope.as_deref() {
+            None | Some("following") => Scope::Following,
+            Some("sentence") => Scope::Sentence,
+            Some(other) => {
+                self.problem(
+                    path,
+                    field_at,
+                    format!("rule {id}: unknown scope {other:?}; use following or sentence"),
+                );
+                return None;
+            }
+        };
+        let range = match raw
+            .range
+            .as_ref()
+            .map(|r| (r.span().start, r.get_ref().as_slice()))
+        {
+            None => None,
+            Some((_, &[low, high])) if low <= high => Some((low, high)),
+            Some((at, _)) => {
+                self.problem(
+                    path,
+                    at,
+                    format!("rule {id}: range must be [low, high] with low <= high"),
+                );
+                return None;
+            }
+        };
+        let examples = self.examples(path, &id, &raw.examples, false);
+        let counter_examples = self.examples(path, &id, &raw.counter_examples, true);
+        Some(Rule {
+            location: self.located(path, raw.id.span().start),
+            id,
+            field,
+            regex,
+            source: raw.pattern.into_inner(),
+            capture,
+            normalizer,
+            each: raw.each.map(|e| e.into_inner()),
+            priority: raw.priority,
+            scope,
+            vetoes,
+            anchors_document: raw.anchors_document,
+            range,
+            examples,
+            counter_examples,
+            description: raw.description,
+        })
+    }
+
+    fn examples(
+        &mut self,
+        path: &str,
+        id: &str,
+        raw: &[toml::Spanned<RawExample>],
+        counter: bool,
+    ) -> Vec<Example> {
+        let mut out = Vec::new();
+        for spanned in raw {
+            let location = self.located(path, spanned.span().start);
+            let (text, expect) = match spanned.get_ref() {
+                RawExample::Text(text) => (text.clone(), Vec::new()),
+                RawExample::Table { text, value } => (
+                    text.clone(),
+                    value.as_ref().map_or_else(Vec::new, expect_values),
+                ),
+            };
+            if !counter && expect.is_empty() {
+                let message = format!("rule {id}: example {text:?} needs the value it must give (`{{ text = \"...\", value = ... }}`)");
+                self.problem(path, spanned.span().start, message);
+                continue;
+            }
+            out.push(Example {
+                text,
+                expect,
+                location,
+            });
+        }
+        out
+    }
+
+    fn check_labels(&mut self, manifest: &RawPack, lexicons: &BTreeMap<String, Lexicon>) {
+        for (field, lexicon) in &manifest.labels {
+            if Field::parse(field).is_none() {
+                self.problem(MANIFEST, 0, format!("[labels]: unknown field {field:?}"));
+            }
+            if !lexicons.contains_key(lexicon) {
+                self.problem(
+                    MANIFEST,
+                    0,
+                    format!("[labels]: unknown lexicon {lexicon:?}"),
+                );
+            }
+        }
+    }
+}
+
+fn expect_values(value: &toml::Value) -> Vec<Value> {
+    match value {
+        toml::Value::Array(items) => items.iter().filter_map(toml_value).collect(),
+        other => toml_value(other).into_iter().collect(),
+    }
+}
+
+fn toml_value(value: &toml::Value) -> Option<Value> {
+    match value {
+        toml::Value::Integer(i) => Some(Value::Int(*i)),
+        toml::Value::String(s) => Some(Value::Str(s.clone())),
+        _ => None,
+    }
+}
+
+struct Defs<'a> {
+    subpatterns: &'a BTreeMap<String, SubPattern>,
+    lexicons: &'a BTreeMap<String, Lexicon>,
+}
+
+impl expand::Definitions for Defs<'_> {
+    fn subpattern(&self, name: &str) -> Option<&str> {
+        self.subpatterns.get(name).map(|s| s.source.as_str())
+    }
+
+    fn lexicon(&self, name: &str, code: Option<&str>) -> Option<Result<String, String>> {
+        let lexicon = self.lexicons.get(name)?;
+        Some(lexicon.alternation(code).ok_or_else(|| {
+            format!(
+                "lexicon {name} has no entries with code {:?}",
+                code.unwrap_or_default()
+            )
+        }))
+    }
+}

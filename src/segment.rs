@@ -1,0 +1,354 @@
+//! Segmentation: document text -> a matching view split into sentences.
+//!
+//! In: the document text and the pack's abbreviations. Out: a [`Segmented`]
+//! document: a *view* of the text in which whitespace runs inside a paragraph
+//! are one space (so hard-wrapped lines read as one line), Markdown link
+//! targets and emphasis markers are dropped, and paragraphs are separated by
+//! `"\n\n"`; a byte map from the view back to the text; and the sentences of
+//! the view. Rules run on view sentences; spans are mapped back, so every
+//! offset in the output refers to the document text.
+
+use std::ops::Range;
+
+/// A document prepared for matching.
+#[derive(Debug, Clone)]
+pub struct Segmented {
+    /// The normalized view.
+    pub view: String,
+    /// `map[i]` is the document byte that view byte `i` came from.
+    map: Vec<u32>,
+    /// Sentence ranges in the view, in order, never empty.
+    pub sentences: Vec<Range<usize>>,
+    /// For each sentence, the index of its paragraph.
+    pub paragraph_of: Vec<usize>,
+    /// Where the segmented part starts in the document text.
+    base: usize,
+}
+
+impl Segmented {
+    /// Maps a view byte range to the document byte range it came from.
+    pub fn to_text(&self, view: Range<usize>) -> Range<usize> {
+        if view.is_empty() {
+            let at = self.base
+                + self
+                    .map
+                    .get(view.start)
+                    .map_or(self.end_of_text(), |&b| b as usize);
+            return at..at;
+        }
+        let start = self.map[view.start] as usize;
+        let end = self.map[view.end - 1] as usize + 1;
+        (self.base + start)..(self.base + end)
+    }
+
+    fn end_of_text(&self) -> usize {
+        self.map.last().map_or(0, |&b| b as usize + 1)
+    }
+
+    /// The sentence text in the view.
+    pub fn sentence(&self, index: usize) -> &str {
+        &self.view[self.sentences[index].clone()]
+    }
+}
+
+/// Splits `text` into paragraphs and sentences. `abbreviations` are tokens
+/// (with their final '.') after which a period does not end a sentence.
+pub fn segment(text: &str, abbreviations: &[String]) -> Segmented {
+    segment_from(text, 0, abbreviations)
+}
+
+/// Like [`segment`], but only the part of `text` from byte `base` on (the
+/// body after a header); spans still map to offsets in the whole `text`.
+pub fn segment_from(text: &str, base: usize, abbreviations: &[String]) -> Segmented {
+    let (view, map) = build_view(&text[base..]);
+    let mut sentences = Vec::new();
+    let mut paragraph_of = Vec::new();
+    let mut offset = 0;
+    for (paragraph, block) in view.split("\n\n").enumerate() {
+        let start = offset;
+        offset += block.len() + 2;
+        for range in split_sentences(block, abbreviations) {
+            let range = (start + range.start)..(start + range.end);
+            if !view[range.clone()].trim().is_empty() {
+                sentences.push(range);
+                paragraph_of.push(paragraph);
+            }
+        }
+    }
+    Segmented {
+        view,
+        map,
+        sentences,
+        paragraph_of,
+        base,
+    }
+}
+
+/// Builds the view and its byte map.
+fn build_view(text: &str) -> (String, Vec<u32>) {
+    let mut view = String::with_capacity(text.len());
+    let mut map: Vec<u32> = Vec::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut at_line_start = true;
+    while i < bytes.len() {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
+        if c.is_whitespace() {
+            let run_start = i;
+            let mut newlines = 0;
+            while let Some(w) = text[i..].chars().next().filter(|w| w.is_whitespace()) {
+                newlines += usize::from(w == '\n');
+                i += w.len_utf8();
+            }
+            let next_is_item = newlines > 0 && starts_list_item(&text[i..]);
+            let separator = if i >= bytes.len() || view.is_empty() {
+                ""
+            } else if newlines >= 2 || next_is_item {
+                "\n\n"
+            } else {
+                " "
+            };
+            for b in separator.bytes() {
+                view.push(b as char);
+                map.push(run_start as u32);
+            }
+            at_line_start = newlines > 0;
+            continue;
+        }
+        if at_line_start {
+            if let Some(skip) = list_marker_len(&text[i..]) {
+                i += skip;
+                at_line_start = false;
+                continue;
+            }
+        }
+        at_line_start = false;
+        if let Some(skip) = markup_to_drop(text, i) {
+            i += skip;
+            continue;
+        }
+        view.push(c);
+        for k in 0..len {
+            map.push((i + k) as u32);
+        }
+        i += len;
+    }
+    (view, map)
+}
+
+/// A list item starts a line with a bullet or "1." and a space.
+fn starts_list_item(rest: &str) -> bool {
+    list_marker_len(rest).is_some()
+}
+
+/// Length of a leading list marker ("- ", "• ", "* ", "12. ") including its spaces.
+fn list_marker_len(rest: &str) -> Option<usize> {
+    let marker_end = if rest.starts_with(['-', '*', '+']) {
+        1
+    } else if rest.starts_with('\u{2022}') {
+        '\u{2022}'.len_utf8()
+    } else {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 3 || !rest[digits..].starts_with(['.', ')']) {
+            return None;
+        }
+        digits + 1
+    };
+    let spaces = rest[marker_end..]
+        .bytes()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count();
+    (spaces > 0).then_some(marker_end + spaces)
+}
+
+/// Markdown to leave out of the view at byte `i`: the `](target)` of a link,
+/// the `!` and `[` that open links and images, and `**`/`__` emphasis.
+fn markup_to_drop(text: &str, i: usize) -> Option<usize> {
+    let rest = &text[i..];
+    if rest.starts_with("**") || rest.starts_with("__") {
+        return Some(2);
+    }
+    if rest.starts_with("](") {
+        return link_target_len(rest);
+    }
+    if rest.starts_with("![") {
+        return Some(2);
+    }
+    if rest.starts_with('[') && has_link_target(rest) {
+        return Some(1);
+    }
+    None
+}
+
+/// Length of `](target)` with balanced parentheses inside the target
+/// (URLs such as `...(D-District%202)...`); `None` if it never closes on its line.
+fn link_target_len(rest: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices().skip(1) {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 1 => return Some(i + 1),
+            ')' => depth = depth.saturating_sub(1),
+            '\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn has_link_target(rest: &str) -> bool {
+    let limit = rest.len().min(400);
+    let window = &rest[..floor_boundary(rest, limit)];
+    window
+        .find("](")
+        .is_some_and(|close| !window[..close].contains('['))
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Sentence ranges inside one paragraph of the view.
+fn split_sentences(block: &str, abbreviations: &[String]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = block.as_bytes();
+    for (i, c) in block.char_indices() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        // Closing quotes and brackets belong to the sentence they end.
+        let mut end = i + 1;
+        while let Some(q) = block[end..].chars().next().filter(|q| is_closer(*q)) {
+            end += q.len_utf8();
+        }
+        if end >= bytes.len() || bytes[end] != b' ' {
+            continue;
+        }
+        let next = block[end + 1..].chars().next();
+        if !next.is_some_and(|n| n.is_uppercase() || n.is_ascii_digit() || is_opener(n)) {
+            continue;
+        }
+        if c == '.' && is_abbreviation(&block[start..=i], abbreviations) {
+            continue;
+        }
+        out.push(start..end);
+        start = end + 1;
+    }
+    if start < block.len() {
+        out.push(start..block.len());
+    }
+    out
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '"' | '\'' | ')' | ']' | '\u{201D}' | '\u{2019}')
+}
+
+fn is_opener(c: char) -> bool {
+    matches!(c, '"' | '\'' | '(' | '[' | '\u{201C}' | '\u{2018}')
+}
+
+/// True when the token ending at this '.' is a known abbreviation or an initial ("J.").
+fn is_abbreviation(sentence_so_far: &str, abbreviations: &[String]) -> bool {
+    let token = sentence_so_far
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '\u{201C}')
+        .next()
+        .unwrap_or("");
+    let mut letters = token.chars();
+    let is_initial = letters.next().is_some_and(char::is_uppercase) && letters.as_str() == ".";
+    is_initial || abbreviations.iter().any(|a| a == token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abbreviations() -> Vec<String> {
+        ["U.S.", "Mr.", "Jan.", "No."]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn sentences(text: &str) -> Vec<String> {
+        let seg = segment(text, &abbreviations());
+        (0..seg.sentences.len())
+            .map(|i| seg.sentence(i).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn abbreviations_and_initials_do_not_end_sentences() {
+        let got = sentences(
+            "He came to the U.S. in Jan. 2019. Mr. Ruiz, No. 4, met J. Doe. Then he left!",
+        );
+        assert_eq!(
+            got,
+            [
+                "He came to the U.S. in Jan. 2019.",
+                "Mr. Ruiz, No. 4, met J. Doe.",
+                "Then he left!"
+            ]
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_lines_join_and_blank_lines_split() {
+        let got = sentences("A 36-year-old\nNicaraguan national was held\n\nNext paragraph");
+        assert_eq!(
+            got,
+            [
+                "A 36-year-old Nicaraguan national was held",
+                "Next paragraph"
+            ]
+        );
+    }
+
+    #[test]
+    fn list_items_are_paragraphs_and_markers_dropped() {
+        let seg = segment(
+            "Intro:\n- first item\n• Age: 54\n12. third",
+            &abbreviations(),
+        );
+        let got: Vec<&str> = (0..seg.sentences.len()).map(|i| seg.sentence(i)).collect();
+        assert_eq!(got, ["Intro:", "first item", "Age: 54", "third"]);
+        assert_eq!(seg.paragraph_of, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn markdown_links_keep_visible_text_and_map_back() {
+        let text = "was [released](https://x.org/a_(b)_c) **despite** it";
+        let seg = segment(text, &[]);
+        assert_eq!(seg.view, "was released despite it");
+        let at = seg.view.find("despite").unwrap();
+        let span = seg.to_text(at..at + "despite".len());
+        assert_eq!(&text[span], "despite");
+    }
+
+    #[test]
+    fn spans_map_back_across_collapsed_whitespace_and_unicode() {
+        let text = "Jos\u{e9}\n  P\u{e9}rez, 30,";
+        let seg = segment(text, &[]);
+        assert_eq!(seg.view, "Jos\u{e9} P\u{e9}rez, 30,");
+        let span = seg.to_text(0..seg.view.find(',').unwrap());
+        assert_eq!(&text[span], "Jos\u{e9}\n  P\u{e9}rez");
+    }
+
+    #[test]
+    fn quotes_close_sentences() {
+        let got = sentences("He said \u{201C}no.\u{201D} Then \u{201C}Yes.\u{201D} End");
+        assert_eq!(
+            got,
+            [
+                "He said \u{201C}no.\u{201D}",
+                "Then \u{201C}Yes.\u{201D}",
+                "End"
+            ]
+        );
+    }
+}
