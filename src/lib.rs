@@ -20,6 +20,7 @@
 pub mod assemble;
 pub mod check;
 pub mod error;
+pub mod eval;
 pub mod matcher;
 pub mod mention;
 pub mod normalize;

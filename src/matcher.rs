@@ -75,8 +75,7 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
         }
     }
     apply_vetoes(pack, &mut mentions);
-    mentions
-        .sort_by(|a, b| (a.start, a.end, a.field, a.rule).cmp(&(b.start, b.end, b.field, b.rule)));
+    mentions.sort_by_key(|m| (m.start, m.end, m.field, m.rule));
     mentions.dedup_by(|b, a| a.field == b.field && a.start == b.start && a.end == b.end);
     mentions
 }

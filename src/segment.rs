@@ -202,7 +202,7 @@ fn has_link_target(rest: &str) -> bool {
     let window = &rest[..floor_boundary(rest, limit)];
     window
         .find("](")
-        .is_some_and(|close| !window[..close].contains('['))
+        .is_some_and(|close| !window[1..close].contains('['))
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {

@@ -28,8 +28,7 @@ pub fn render(pack: &Pack, doc: &Document, extraction: &Extraction, record: &Rec
         let text = single_line(&doc.text[sentence.start..sentence.end]);
         let gutter = format!("{line_no:>4} | ");
         let _ = writeln!(out, "{gutter}{text}");
-        for i in first..next {
-            let m = &mentions[i];
+        for (i, m) in mentions.iter().enumerate().take(next).skip(first) {
             let start = m.start.max(sentence.start);
             let end = m.end.min(sentence.end).max(start);
             let column = doc.text[sentence.start..start].chars().count();

@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use docket::{Document, Extractor};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The embedded default extractor.
+pub fn extractor() -> Extractor {
+    Extractor::embedded().expect("the default pack loads")
+}
+
+/// A seed file as a document whose path is relative (no machine-specific values).
+pub fn seed_document(path: &Path) -> Document {
+    let raw = std::fs::read(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy();
+    let id = path.file_stem().unwrap().to_string_lossy();
+    Document::from_bytes(&id, &format!("seeds/{name}"), &raw)
+}
+
+/// Every seed article, sorted.
+pub fn seed_paths() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The docket binary built for these tests.
+pub fn docket() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+}
