@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod assemble;
+pub mod batch;
 pub mod check;
 pub mod error;
 pub mod eval;

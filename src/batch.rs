@@ -1,0 +1,608 @@
+//! Batch conversion: many inputs -> records, in input order, in parallel,
+//! with bounded memory and no half-written output.
+//!
+//! In: the command line's input arguments (files, folders, globs, `-`) and
+//! [`BatchOptions`]. Out: rendered records written to a [`Sink`] in input
+//! order (whatever the number of threads), one [`Report`] per problem
+//! input, and a [`Summary`]. Inputs are read in chunks on the calling
+//! thread and extracted on a rayon pool, so memory stays bounded by the
+//! chunk, not the corpus.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::error::SourceError;
+use crate::source::{read_article, Document, InputFormat, JsonlReader};
+use crate::Extractor;
+
+/// How records are rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Pretty JSON, one object per article.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// One row per subject (RFC 4180).
+    Csv,
+}
+
+/// Batch settings.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Worker threads.
+    pub jobs: usize,
+    /// Output rendering.
+    pub format: OutputFormat,
+    /// Force this input format instead of guessing from extensions.
+    pub input_format: Option<InputFormat>,
+    /// Inputs larger than this are refused (per file; per line for JSONL).
+    pub max_bytes: u64,
+    /// Include the extracted text in each record (`"text"`), so spans can be checked.
+    pub emit_text: bool,
+    /// With an output folder: leave articles whose output already exists.
+    pub skip_existing: bool,
+    /// One output file per article under this folder, mirroring the input tree.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// CSV columns, one row per subject.
+pub const CSV_HEADER: [&str; 11] = [
+    "article",
+    "subject",
+    "name",
+    "age",
+    "sex",
+    "nationality",
+    "arrests",
+    "detainer",
+    "nibrs",
+    "charges",
+    "source",
+];
+
+/// A problem with one input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// The input (path, `path:line` for JSONL, `-` for stdin).
+    pub input: String,
+    /// "error" (the input produced no record) or "warning" (it did, with a caveat).
+    pub severity: &'static str,
+    /// What happened.
+    pub message: String,
+}
+
+/// Totals of a batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Records written.
+    pub articles: usize,
+    /// Subjects in them.
+    pub subjects: usize,
+    /// Articles skipped because their output exists.
+    pub skipped: usize,
+    /// Warnings reported.
+    pub warnings: usize,
+    /// Inputs that failed.
+    pub errors: usize,
+    /// Bytes of input read.
+    pub bytes: u64,
+    /// Wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Where rendered records go.
+pub trait Sink {
+    /// One article's rendered output. `relative` is its path under an output folder.
+    fn write(&mut self, relative: &Path, rendered: &[u8]) -> std::io::Result<()>;
+    /// A problem with an input.
+    fn report(&mut self, report: &Report);
+    /// Progress: input bytes consumed so far.
+    fn progress(&mut self, _bytes: u64, _articles: usize) {}
+}
+
+/// One input argument, expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A file, with the folder argument it was found under (for mirroring).
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The folder argument it came from, if any.
+        root: Option<PathBuf>,
+    },
+}
+
+/// Expands arguments: `-`, files, folders (recursive, sorted, hidden entries
+/// skipped, only known formats) and glob patterns. Arguments that match
+/// nothing are reported.
+pub fn expand_inputs(args: &[String]) -> (Vec<Input>, Vec<Report>) {
+    let mut inputs = Vec::new();
+    let mut reports = Vec::new();
+    for arg in args {
+        let path = Path::new(arg);
+        if arg == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files, &mut reports);
+            files.sort();
+            inputs.extend(files.into_iter().map(|p| Input::File {
+                path: p,
+                root: Some(path.to_path_buf()),
+            }));
+        } else if path.exists() {
+            inputs.push(Input::File {
+                path: path.to_path_buf(),
+                root: None,
+            });
+        } else if arg.contains(['*', '?', '[']) {
+            let matched = expand_glob(arg, &mut reports);
+            if matched.is_empty() {
+                reports.push(error(arg, "the pattern matches no file"));
+            }
+            inputs.extend(matched.into_iter().map(|p| Input::File {
+                path: p,
+                root: None,
+            }));
+        } else {
+            reports.push(error(arg, "no such file or folder"));
+        }
+    }
+    (inputs, reports)
+}
+
+fn expand_glob(pattern: &str, reports: &mut Vec<Report>) -> Vec<PathBuf> {
+    let options = glob::MatchOptions {
+        require_literal_leading_dot: true,
+        ..glob::MatchOptions::new()
+    };
+    match glob::glob_with(pattern, options) {
+        Ok(paths) => {
+            let mut found: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            found.sort();
+            found
+        }
+        Err(e) => {
+            reports.push(error(pattern, &format!("bad glob pattern: {e}")));
+            Vec::new()
+        }
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, reports: &mut Vec<Report>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            return reports.push(error(
+                &dir.display().to_string(),
+                &format!("cannot read folder: {e}"),
+            ))
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, reports);
+        } else if InputFormat::from_path(&path).is_some() {
+            files.push(path);
+        }
+    }
+}
+
+fn error(input: &str, message: &str) -> Report {
+    Report {
+        input: input.to_string(),
+        severity: "error",
+        message: message.to_string(),
+    }
+}
+
+/// One unit of work: a document (or why there is none) and where its output goes.
+struct Item {
+    relative: PathBuf,
+    doc: Result<Document, SourceError>,
+    bytes: u64,
+}
+
+/// What extraction of one item produced.
+enum Rendered {
+    Record {
+        relative: PathBuf,
+        bytes: Vec<u8>,
+        subjects: usize,
+        warning: Option<Report>,
+    },
+    Failed(Report),
+}
+
+/// Items per chunk: enough to keep every thread busy, few enough to bound memory.
+const CHUNK_ITEMS: usize = 64;
+/// A chunk also ends when its documents reach this many bytes.
+const CHUNK_BYTES: u64 = 32 << 20;
+
+/// Runs the batch, writing every record to `sink` in input order.
+pub fn run(
+    extractor: &Extractor,
+    inputs: &[Input],
+    options: &BatchOptions,
+    sink: &mut dyn Sink,
+) -> Summary {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.max(1))
+        .build()
+        .expect("a thread pool");
+    let mut summary = Summary::default();
+    let mut chunk: Vec<Item> = Vec::new();
+    let mut chunk_bytes = 0;
+    let flush = |chunk: &mut Vec<Item>, summary: &mut Summary, sink: &mut dyn Sink| {
+        let rendered: Vec<Rendered> = pool.install(|| {
+            chunk
+                .par_drain(..)
+                .map(|item| render(extractor, item, options))
+                .collect()
+        });
+        for r in rendered {
+            deliver(r, summary, sink);
+        }
+        sink.progress(summary.bytes, summary.articles);
+    };
+    for input in inputs {
+        for work in items(input, options) {
+            let Some(item) = work else {
+                summary.skipped += 1;
+                continue;
+            };
+            chunk_bytes += item.bytes;
+            summary.bytes += item.bytes;
+            chunk.push(item);
+            if chunk.len() >= CHUNK_ITEMS * options.jobs.max(1) || chunk_bytes >= CHUNK_BYTES {
+                flush(&mut chunk, &mut summary, sink);
+                chunk_bytes = 0;
+            }
+        }
+    }
+    flush(&mut chunk, &mut summary, sink);
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary
+}
+
+fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {
+    match rendered {
+        Rendered::Record {
+            relative,
+            bytes,
+            subjects,
+            warning,
+        } => match sink.write(&relative, &bytes) {
+            Ok(()) => {
+                summary.articles += 1;
+                summary.subjects += subjects;
+                if let Some(w) = warning {
+                    summary.warnings += 1;
+                    sink.report(&w);
+                }
+            }
+            Err(e) => {
+                summary.errors += 1;
+                sink.report(&error(
+                    &relative.display().to_string(),
+                    &format!("cannot write output: {e}"),
+                ));
+            }
+        },
+        Rendered::Failed(report) => {
+            summary.errors += 1;
+            sink.report(&report);
+        }
+    }
+}
+
+fn render(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered {
+    let doc = match item.doc {
+        Ok(doc) => doc,
+        Err(e) => return Rendered::Failed(source_error(e)),
+    };
+    let record = extractor.record(&doc);
+    let warning = (doc.replaced_bytes > 0).then(|| Report {
+        input: doc.path.clone(),
+        severity: "warning",
+        message: format!(
+            "{} invalid UTF-8 sequence(s) replaced by U+FFFD",
+            doc.replaced_bytes
+        ),
+    });
+    let subjects = record.subjects.len();
+    let bytes = match options.format {
+        OutputFormat::Csv => csv_rows(&record),
+        format => {
+            let mut value = serde_json::to_value(&record).expect("records serialize");
+            if options.emit_text {
+                value["text"] = serde_json::Value::String(doc.text.clone());
+            }
+            let mut out = if format == OutputFormat::Json || options.out_dir.is_some() {
+                serde_json::to_vec_pretty(&value)
+            } else {
+                serde_json::to_vec(&value)
+            }
+            .expect("records serialize");
+            out.push(b'\n');
+            out
+        }
+    };
+    Rendered::Record {
+        relative: item.relative,
+        bytes,
+        subjects,
+        warning,
+    }
+}
+
+fn source_error(e: SourceError) -> Report {
+    let (input, message) = match &e {
+        SourceError::Io { path, source } => (path.clone(), format!("cannot read: {source}")),
+        SourceError::TooLarge { path, .. } | SourceError::Format { path, .. } => {
+            let text = e.to_string();
+            (
+                path.clone(),
+                text.strip_prefix(&format!("{path}: "))
+                    .unwrap_or(&text)
+                    .to_string(),
+            )
+        }
+    };
+    Report {
+        input,
+        severity: "error",
+        message,
+    }
+}
+
+/// The CSV rows (no header) of one record: one per subject.
+pub fn csv_rows(record: &crate::Record) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for s in &record.subjects {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let codes: Vec<String> = s
+            .charges
+            .iter()
+            .map(|c| format!("{}:{}", c.nibrs, c.phase))
+            .collect();
+        let texts: Vec<&str> = s.charges.iter().map(|c| c.text.as_str()).collect();
+        let row = [
+            record.id.clone(),
+            s.id.clone(),
+            opt(s.name.clone()),
+            opt(s.age.map(|a| a.to_string())),
+            opt(s.sex.clone()),
+            opt(s.nationality.clone()),
+            opt(s.arrests.map(|a| a.to_string())),
+            opt(s.detainer.clone()),
+            codes.join(";"),
+            texts.join("; "),
+            record.source.path.clone(),
+        ];
+        writer
+            .write_record(&row)
+            .expect("CSV to memory cannot fail");
+    }
+    writer.into_inner().expect("CSV to memory cannot fail")
+}
+
+/// True when resuming and the article's output file is already there.
+fn already_written(options: &BatchOptions, relative: &Path) -> bool {
+    options.skip_existing
+        && options
+            .out_dir
+            .as_ref()
+            .is_some_and(|dir| dir.join(relative).exists())
+}
+
+/// The work one input yields: one item for a file, one per line for JSONL;
+/// `None` for an article skipped because its output exists.
+fn items<'a>(
+    input: &'a Input,
+    options: &'a BatchOptions,
+) -> Box<dyn Iterator<Item = Option<Item>> + 'a> {
+    let (path, root) = match input {
+        Input::Stdin => ("-".to_string(), None),
+        Input::File { path, root } => (path.display().to_string(), root.as_deref()),
+    };
+    let format = options.input_format.or_else(|| match input {
+        Input::File { path, .. } => InputFormat::from_path(path),
+        Input::Stdin => None,
+    });
+    let format = format.unwrap_or(if matches!(input, Input::Stdin) {
+        InputFormat::Jsonl
+    } else {
+        InputFormat::Text
+    });
+    let relative_base = match input {
+        Input::Stdin => PathBuf::from("stdin"),
+        Input::File { path, .. } => mirror_path(path, root),
+    };
+    if format == InputFormat::Jsonl {
+        let reader: Box<dyn std::io::BufRead> = match input {
+            Input::Stdin => Box::new(std::io::stdin().lock()),
+            Input::File { path: file, .. } => match File::open(file) {
+                Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
+                Err(source) => {
+                    return single(Item {
+                        relative: relative_base,
+                        doc: Err(SourceError::Io { path, source }),
+                        bytes: 0,
+                    })
+                }
+            },
+        };
+        let dir = relative_base.with_extension("");
+        let max = options.max_bytes;
+        return Box::new(JsonlReader::new(reader, &path).map(move |doc| {
+            let doc = doc.and_then(|d| too_large(d, max));
+            let relative = match &doc {
+                Ok(d) => dir.join(format!("{}.json", safe_name(&d.id))),
+                Err(_) => dir.clone(),
+            };
+            if doc.is_ok() && already_written(options, &relative) {
+                return None;
+            }
+            let bytes = doc.as_ref().map_or(0, |d| d.text.len() as u64);
+            Some(Item {
+                relative,
+                doc,
+                bytes,
+            })
+        }));
+    }
+    let relative = relative_base.with_extension("json");
+    if already_written(options, &relative) {
+        return Box::new(std::iter::once(None));
+    }
+    let doc = read_whole(input, &path, format, options.max_bytes);
+    let bytes = doc.as_ref().map_or(0, |d| d.bytes);
+    single(Item {
+        relative,
+        doc,
+        bytes,
+    })
+}
+
+fn single<'a>(item: Item) -> Box<dyn Iterator<Item = Option<Item>> + 'a> {
+    Box::new(std::iter::once(Some(item)))
+}
+
+fn too_large(doc: Document, max: u64) -> Result<Document, SourceError> {
+    if doc.text.len() as u64 > max {
+        return Err(SourceError::TooLarge {
+            path: doc.path,
+            bytes: doc.text.len() as u64,
+            limit: max,
+        });
+    }
+    Ok(doc)
+}
+
+fn read_whole(
+    input: &Input,
+    path: &str,
+    format: InputFormat,
+    max: u64,
+) -> Result<Document, SourceError> {
+    let io = |source| SourceError::Io {
+        path: path.to_string(),
+        source,
+    };
+    let raw = match input {
+        Input::Stdin => {
+            let mut raw = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(max + 1)
+                .read_to_end(&mut raw)
+                .map_err(io)?;
+            raw
+        }
+        Input::File { path: file, .. } => {
+            let size = std::fs::metadata(file).map_err(io)?.len();
+            if size > max {
+                return Err(SourceError::TooLarge {
+                    path: path.to_string(),
+                    bytes: size,
+                    limit: max,
+                });
+            }
+            std::fs::read(file).map_err(io)?
+        }
+    };
+    if raw.len() as u64 > max {
+        return Err(SourceError::TooLarge {
+            path: path.to_string(),
+            bytes: raw.len() as u64,
+            limit: max,
+        });
+    }
+    let id = Path::new(path)
+        .file_stem()
+        .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().into_owned());
+    read_article(format, &id, path, &raw)
+}
+
+/// The output path of an input under an output folder: its path below the
+/// folder argument it came from, or its file name.
+fn mirror_path(path: &Path, root: Option<&Path>) -> PathBuf {
+    match root.and_then(|r| path.strip_prefix(r).ok()) {
+        Some(relative) => relative.to_path_buf(),
+        None => PathBuf::from(path.file_name().unwrap_or_default()),
+    }
+}
+
+/// An id usable as a file name.
+fn safe_name(id: &str) -> String {
+    let cleaned: String = id
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        "_".to_string()
+    } else {
+        cleaned.chars().take(200).collect()
+    }
+}
+
+/// Writes a file atomically: to a hidden temporary file beside it, then renamed,
+/// so an interrupted run leaves only complete files.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".docket-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_data()?;
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_paths_and_safe_names() {
+        assert_eq!(
+            mirror_path(Path::new("in/a/b.txt"), Some(Path::new("in"))),
+            PathBuf::from("a/b.txt")
+        );
+        assert_eq!(
+            mirror_path(Path::new("x/b.txt"), None),
+            PathBuf::from("b.txt")
+        );
+        assert_eq!(safe_name("../etc/passwd"), "_etc_passwd");
+        assert_eq!(safe_name(""), "_");
+    }
+}

@@ -1,0 +1,99 @@
+//! `docket eval`: score extractions against gold files, as eval/score.py does.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::{load_extractor, read_document, PackArgs, EXIT_OK};
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Folder of gold files (<id>.json); inputs whose stem has one are scored.
+    #[arg(long, value_name = "DIR")]
+    pub gold: PathBuf,
+    /// Print the score as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// List every false positive and false negative with its context and rule.
+    #[arg(long)]
+    pub show_errors: bool,
+    /// Input articles.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+}
+
+pub fn eval(args: EvalArgs) -> Result<u8> {
+    let extractor = load_extractor(&args.pack)?;
+    let gold = read_gold(&args.gold)?;
+    let mut preds = BTreeMap::new();
+    let mut articles = Vec::new();
+    for input in &args.inputs {
+        let doc = read_document(input)?;
+        if !gold.contains_key(&doc.id) {
+            continue;
+        }
+        let record = extractor.record(&doc);
+        let subjects = record
+            .subjects
+            .iter()
+            .map(|s| serde_json::to_value(s).expect("records serialize"))
+            .collect();
+        preds.insert(doc.id.clone(), subjects);
+        articles.push((doc, record));
+    }
+    let score = docket::eval::score(&gold, &preds);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&docket::eval::to_json(&score))?
+        );
+    } else {
+        println!("{}", docket::eval::format_table(&score));
+    }
+    if args.show_errors {
+        for diff in docket::eval::differences(&gold, &preds) {
+            if let Some((doc, record)) = articles.iter().find(|(d, _)| d.id == diff.article) {
+                println!("{}", docket::eval::describe(&diff, record, &doc.text));
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn read_gold(dir: &Path) -> Result<BTreeMap<String, Vec<serde_json::Value>>> {
+    let mut gold = BTreeMap::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read gold folder", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    for path in names {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not valid JSON", path.display()))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = stem
+            .strip_suffix(".gold")
+            .map(str::to_string)
+            .unwrap_or(stem);
+        let id = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map_or(stem, str::to_string);
+        let subjects = value
+            .get("subjects")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        gold.insert(id, subjects);
+    }
+    Ok(gold)
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand; each owns its arguments and its run function.
+
+pub mod check;
+pub mod eval;
+pub mod explain;
+pub mod extract;
