@@ -26,6 +26,8 @@ pub mod matcher;
 pub mod mention;
 pub mod normalize;
 pub mod output;
+pub mod prefilter;
+pub mod review;
 pub mod rules;
 pub mod segment;
 pub mod source;

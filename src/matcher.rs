@@ -11,7 +11,8 @@ use crate::normalize::NormalizeContext;
 use crate::rules::{Pack, Rule};
 use crate::segment::Segmented;
 
-/// Which rules to run.
+/// Which rules to run. Either way each rule runs only on the sentences the
+/// pack's prefilter says it can match.
 #[derive(Debug, Clone, Copy)]
 pub enum RuleSelection {
     /// Every rule of the pack.
@@ -26,14 +27,18 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
         lexicons: &pack.lexicons,
         config: &pack.normalizers,
     };
-    let rules: Vec<(usize, &Rule)> = match selection {
-        RuleSelection::All => pack.rules.iter().enumerate().collect(),
-        RuleSelection::One(i) => vec![(i, &pack.rules[i])],
+    let candidates = pack.prefilter.candidates(&doc.view, &doc.sentences);
+    let rules: Vec<usize> = match selection {
+        RuleSelection::All => (0..pack.rules.len()).collect(),
+        RuleSelection::One(i) => vec![i],
     };
     let mut mentions = Vec::new();
-    for (sentence, range) in doc.sentences.iter().enumerate() {
-        let text = &doc.view[range.clone()];
-        for &(index, rule) in &rules {
+    for index in rules {
+        let rule = &pack.rules[index];
+        for &sentence in &candidates[index] {
+            let sentence = sentence as usize;
+            let range = &doc.sentences[sentence];
+            let text = &doc.view[range.clone()];
             for caps in rule.regex.captures_iter(text) {
                 // A capture that did not take part (the other side of an
                 // alternation) falls back to the whole match.

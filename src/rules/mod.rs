@@ -82,6 +82,9 @@ pub struct Rule {
     pub anchors_document: bool,
     /// Integer values outside this inclusive range are dropped (ages 1..110, counts from 2).
     pub range: Option<(i64, i64)>,
+    /// Literals one of which every match contains (lowercase), found by the
+    /// prefilter analysis; `None` when the rule must run on every sentence.
+    pub literals: Option<Vec<String>>,
     /// Positive examples.
     pub examples: Vec<Example>,
     /// Texts that must give nothing.
@@ -148,6 +151,8 @@ pub struct Pack {
     /// Lexicon labels: codes of one lexicon mapped to names in another
     /// (charge code -> offence name), by field.
     pub labels: BTreeMap<Field, String>,
+    /// Which rules can match which sentences, from one literal scan.
+    pub prefilter: crate::prefilter::Prefilter,
 }
 
 /// The files of a pack, by path relative to the pack root ("rules.toml", "lexicons/x.tsv").
@@ -354,7 +359,6 @@ impl<'a> Loader<'a> {
         Ok(Pack {
             name: manifest.pack.name,
             version: manifest.pack.version,
-            rules,
             lexicons,
             subpatterns,
             segment: SegmentConfig {
@@ -366,6 +370,10 @@ impl<'a> Loader<'a> {
             },
             normalizers: manifest.normalizers,
             labels,
+            prefilter: crate::prefilter::Prefilter::new(
+                &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
+            ),
+            rules,
         })
     }
 
@@ -565,6 +573,7 @@ impl<'a> Loader<'a> {
             vetoes,
             anchors_document: raw.anchors_document,
             range,
+            literals: crate::prefilter::required_literals(&expanded),
             examples,
             counter_examples,
             description: raw.description,
@@ -621,7 +630,10 @@ impl<'a> Loader<'a> {
 /// `\b` becomes `(?-u:\b)`: a Unicode word boundary stops the regex crate's
 /// fast engines on any non-ASCII text (curly quotes are everywhere in news),
 /// which costs two orders of magnitude. Letters next to a boundary in our
-/// patterns are ASCII, so the meaning is the same.
+/// patterns are ASCII, so the meaning is the same. `\s` and `\d` become
+/// their ASCII forms too: the matching view has only ASCII spaces inside a
+/// sentence, and only ASCII digits normalize, so the meaning is unchanged
+/// while the lazy DFA stays small.
 fn ascii_word_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
@@ -632,6 +644,8 @@ fn ascii_word_boundaries(pattern: &str) -> String {
         }
         match chars.next() {
             Some('b') => out.push_str("(?-u:\\b)"),
+            Some('s') => out.push_str("(?-u:\\s)"),
+            Some('d') => out.push_str("(?-u:\\d)"),
             Some(next) => {
                 out.push('\\');
                 out.push(next);
