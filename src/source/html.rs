@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(title.as_deref(), Some("ICE & Jails"));
         assert_eq!(
             text,
-            "Headline\n\nA 30-year-old Mexican national\u{a0}was held.\n\none\n\ntwo <b>"
+            "Headline\n\nA 30-year-old Mexican national was held.\n\none\n\ntwo <b>"
         );
     }
 

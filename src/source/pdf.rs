@@ -40,7 +40,7 @@ pub fn clean(raw: &str) -> String {
                 out.push_str(trimmed);
             }
         }
-        out.push('\n');
+        // A page break is not a paragraph break: sentences run across pages.
     }
     squeeze_blank_lines(&out)
 }
