@@ -76,6 +76,9 @@ pub struct Subject {
     pub charges: Vec<Charge>,
     /// Every mention attached, in order.
     pub mentions: Vec<usize>,
+    /// Supporting values (from negative-priority rules) waiting for a value
+    /// of their field to confirm; see [`State::support`].
+    support: Vec<(Field, Slot)>,
     anchored: bool,
     last_sentence: usize,
     last_descriptor: Option<(usize, usize)>,
@@ -151,10 +154,18 @@ pub fn assemble(pack: &Pack, mentions: &[Mention]) -> Assembly {
         fates: vec![Fate::Cue; mentions.len()],
         facts: Vec::new(),
         ref_span: None,
+        pending: Vec::new(),
+        pending_focus: None,
+        group: Vec::new(),
+        group_closed: false,
+        group_end: 0,
+        aside: None,
+        group_stage: None,
     };
-    for (i, m) in mentions.iter().enumerate() {
-        state.take(i, m);
+    for i in reading_order(mentions) {
+        state.take(i, &mentions[i]);
     }
+    state.flush_pending();
     state.finish()
 }
 
@@ -168,14 +179,45 @@ struct State<'a> {
     /// The span of the latest reference that refocused a subject: a descriptor
     /// inside it ("the 30-year-old") names that subject instead of a new one.
     ref_span: Option<(usize, usize)>,
+    /// Charges met in a sentence before anyone in it was described, waiting
+    /// for that sentence's subject: in "armed robbery leads to charges
+    /// against 19-year-old" the charge is the teenager's, not the focus's.
+    pending: Vec<usize>,
+    /// The subject in focus when the first charge started waiting.
+    pending_focus: Option<usize>,
+    /// People introduced one after another in one sentence with nothing
+    /// said about any of them yet ("two brothers, 24 and 27", "Ruiz, 22,
+    /// and Vega, 19"): what the sentence then says, it says of them all.
+    group: Vec<usize>,
+    /// Whether an attribute has been attached since the group's latest member.
+    group_closed: bool,
+    /// Where the latest mention given to the group ends: the group holds
+    /// only while what follows stays close (`complete_within` bytes).
+    group_end: usize,
+    /// (the sentence's subject, a person introduced later in that sentence,
+    /// the sentence): in "convicted of raping a 14-year-old girl, and of
+    /// burglary" the girl is described, but the burglary is still his.
+    aside: Option<(usize, usize, usize)>,
+    /// The sentence in which a group took the stage (and nobody since).
+    group_stage: Option<usize>,
 }
 
 impl State<'_> {
     fn take(&mut self, i: usize, m: &Mention) {
+        if self.pending_sentence().is_some_and(|s| s != m.sentence) {
+            self.flush_pending();
+        }
+        self.end_aside(m.sentence);
         match m.field {
             Field::People | Field::Period | Field::State => {
                 self.facts.push(i);
                 self.fates[i] = Fate::Fact;
+                // A group ("five gang members") takes the stage: what follows is
+                // said of the group, not of the last person described.
+                if m.field == Field::People && !self.focus_in(m.sentence) {
+                    self.focus = None;
+                    self.group_stage = Some(m.sentence);
+                }
             }
             Field::Phase | Field::Veto => self.fates[i] = Fate::Cue,
             Field::Ref => self.refer(i, m),
@@ -185,10 +227,23 @@ impl State<'_> {
     }
 
     fn recent_focus(&self, sentence: usize) -> Option<usize> {
-        let f = self.focus?;
-        let s = &self.subjects[f];
-        (s.anchored || sentence.saturating_sub(s.last_sentence) <= self.pack.assembly.window)
-            .then_some(f)
+        let recent = self.focus.filter(|&f| {
+            let s = &self.subjects[f];
+            s.anchored || sentence.saturating_sub(s.last_sentence) <= self.pack.assembly.window
+        });
+        recent.or_else(|| self.anchor())
+    }
+
+    /// A report's subject before any name was given to it: field blocks carry
+    /// no name, so the first name the narrative gives is that subject's.
+    fn unnamed_anchor(&self) -> Option<usize> {
+        self.anchor().filter(|&f| self.subjects[f].name.is_none())
+    }
+
+    /// The subject of a report's field block: in such a document a stale
+    /// focus (a passing "an alien convicted of...") falls back to it.
+    fn anchor(&self) -> Option<usize> {
+        self.subjects.iter().position(|s| s.anchored)
     }
 
     fn refer(&mut self, i: usize, m: &Mention) {
@@ -198,12 +253,16 @@ impl State<'_> {
             Value::Int(age) => {
                 self.latest_with(|s| s.age.as_ref().is_some_and(|a| a.value == Value::Int(*age)))
             }
-            Value::Str(name) if !name.is_empty() && name != "focus" => self.latest_named(name),
+            // An unknown name in a report is its subject's (field blocks carry no name).
+            Value::Str(name) if !name.is_empty() && name != "focus" => {
+                self.latest_named(name).or_else(|| self.anchor())
+            }
             _ => self.recent_focus(m.sentence),
         };
         match target {
             Some(f) => {
                 self.focus = Some(f);
+                self.group.clear();
                 self.ref_span = Some((m.start, m.end));
                 self.attach(f, i, m);
                 self.fates[i] = Fate::Cue;
@@ -234,16 +293,34 @@ impl State<'_> {
         }
         if m.field == Field::Name {
             if let Some(value) = m.value.as_str() {
-                if let Some(f) = self.latest_named(value) {
+                if let Some(f) = self.latest_named(value).or_else(|| self.unnamed_anchor()) {
                     self.focus = Some(f);
+                    self.group.clear();
                     self.attach(f, i, m);
                     return;
                 }
             }
         }
-        if let Some(f) = self.completes(m) {
+        if let Some(members) = self.group_in(m) {
+            if m.field == Field::Nationality {
+                self.group_end = m.end;
+                for f in members {
+                    self.attach_if_free(f, i, m);
+                }
+                return;
+            }
+        }
+        if let Some(f) = self.completes(m).or_else(|| self.restates_age(m)) {
             self.attach(f, i, m);
             return;
+        }
+        // In a report about one person, a bare person phrase ("as an alien
+        // convicted of...") is that person again, not someone new.
+        if m.field == Field::Person {
+            if let Some(f) = self.anchor() {
+                self.attach(f, i, m);
+                return;
+            }
         }
         let anchored = self.pack.rules[m.rule].anchors_document;
         self.subjects.push(Subject {
@@ -252,8 +329,84 @@ impl State<'_> {
             ..Subject::default()
         });
         let f = self.subjects.len() - 1;
+        self.open_aside(f, m.sentence);
         self.focus = Some(f);
+        self.join_group(f, m.sentence, m.end);
         self.attach(f, i, m);
+    }
+
+    /// A person introduced after something was already said of this
+    /// sentence's subject is an aside (a victim, a relative): it keeps its
+    /// own description, but what the sentence says after it is the subject's.
+    fn open_aside(&mut self, f: usize, sentence: usize) {
+        self.aside = self.focus.and_then(|p| {
+            let s = &self.subjects[p];
+            (self.group_closed && !s.anchored && s.last_sentence == sentence)
+                .then_some((p, f, sentence))
+        });
+    }
+
+    /// At a new sentence the focus returns from a bare aside to the subject.
+    fn end_aside(&mut self, sentence: usize) {
+        if let Some((p, aside, s)) = self.aside {
+            if s != sentence {
+                if self.focus == Some(aside) && self.is_bare(aside) {
+                    self.focus = Some(p);
+                }
+                self.aside = None;
+            }
+        }
+    }
+
+    /// The sentence's subject, when `m` comes after the aside's description.
+    /// A newcomer with a name or nationality ("..., a Mexican national
+    /// convicted of...") is a subject of its own in a list, not an aside.
+    fn past_aside(&self, m: &Mention) -> Option<usize> {
+        let (p, aside, s) = self.aside?;
+        let (_, end) = self.subjects[aside].last_descriptor?;
+        let here = s == m.sentence && self.focus == Some(aside) && m.start >= end;
+        (here && self.is_bare(aside)).then_some(p)
+    }
+
+    /// Known by age or a noun only: no name, no nationality.
+    fn is_bare(&self, f: usize) -> bool {
+        let s = &self.subjects[f];
+        s.name.is_none() && s.nationality.is_none()
+    }
+
+    /// A new subject joins the group when it follows the previous newcomer
+    /// in the same sentence with nothing said in between.
+    fn join_group(&mut self, f: usize, sentence: usize, end: usize) {
+        let continues = !self.group_closed
+            && self
+                .group
+                .last()
+                .is_some_and(|&g| self.subjects[g].last_sentence == sentence);
+        if !continues {
+            self.group.clear();
+        }
+        self.group.push(f);
+        self.group_closed = false;
+        self.group_end = end;
+    }
+
+    /// The group `m` speaks of: two people or more, in `m`'s sentence, and
+    /// `m` close to what was last said of them.
+    fn group_in(&self, m: &Mention) -> Option<Vec<usize>> {
+        let last = *self.group.last()?;
+        let near = m.start.saturating_sub(self.group_end) <= self.pack.assembly.complete_within;
+        (self.group.len() >= 2 && self.subjects[last].last_sentence == m.sentence && near)
+            .then(|| self.group.clone())
+    }
+
+    /// Attaches a descriptor to `f` unless `f` already has another value.
+    fn attach_if_free(&mut self, f: usize, i: usize, m: &Mention) {
+        let free = self.subjects[f]
+            .slot(m.field)
+            .is_none_or(|slot| slot.value == m.value);
+        if free {
+            self.attach(f, i, m);
+        }
     }
 
     fn inside_reference(&self, m: &Mention) -> Option<usize> {
@@ -270,7 +423,7 @@ impl State<'_> {
         let near = sentence == m.sentence
             && m.start.saturating_sub(end) <= self.pack.assembly.complete_within;
         let anchored_block = s.anchored && self.pack.rules[m.rule].anchors_document;
-        if !(near || anchored_block) {
+        if !(near || anchored_block) || self.charged_since_described(f) {
             return None;
         }
         let free = match m.field {
@@ -280,7 +433,106 @@ impl State<'_> {
         free.then_some(f)
     }
 
+    /// Whether a charge was given to `f` after its latest descriptor: a
+    /// description after the offence ("convicted of raping a 14-year-old
+    /// girl") is of someone else.
+    fn charged_since_described(&self, f: usize) -> bool {
+        let s = &self.subjects[f];
+        let Some((_, end)) = s.last_descriptor else {
+            return false;
+        };
+        s.mentions.iter().any(|&i| {
+            let m = &self.mentions[i];
+            m.field == Field::Charge && m.start >= end
+        })
+    }
+
+    fn pending_sentence(&self) -> Option<usize> {
+        self.pending.first().map(|&i| self.mentions[i].sentence)
+    }
+
+    /// A charge or detainer waits when nobody has been described or referred
+    /// to yet in its sentence (and the document is not a one-person report).
+    fn defers(&self, m: &Mention) -> bool {
+        matches!(m.field, Field::Charge | Field::Detainer)
+            && self.focus.is_none_or(|f| {
+                let s = &self.subjects[f];
+                !s.anchored && s.last_sentence < m.sentence
+            })
+    }
+
+    /// The sentence ended without anyone claiming the waiting charges: they
+    /// go to the subject that was in focus when they were met.
+    fn flush_pending(&mut self) {
+        let mentions = self.mentions;
+        let focus = self.pending_focus.take();
+        for i in std::mem::take(&mut self.pending) {
+            match focus {
+                Some(f) => self.attach(f, i, &mentions[i]),
+                None => self.fates[i] = Fate::Unattached("no subject open".into()),
+            }
+        }
+    }
+
+    /// A subject was described or referred to in the waiting charges' sentence.
+    fn settle_pending(&mut self, f: usize) {
+        let mentions = self.mentions;
+        self.pending_focus = None;
+        for i in std::mem::take(&mut self.pending) {
+            self.attach(f, i, &mentions[i]);
+        }
+    }
+
+    /// Whether the subject in focus was mentioned in this sentence already.
+    fn focus_in(&self, sentence: usize) -> bool {
+        self.focus
+            .is_some_and(|f| self.subjects[f].last_sentence == sentence)
+    }
+
+    /// The subject in focus when `m` repeats its age and it is named or was
+    /// just referred to ("the man, Ruiz, a 36-year-old" about the 36-year-old;
+    /// "at the age of 80, she still works" about Ms. Ruiz, 80): the same
+    /// person again. Unnamed people of one age in a list stay apart.
+    fn restates_age(&self, m: &Mention) -> Option<usize> {
+        let f = self.recent_focus(m.sentence)?;
+        let s = &self.subjects[f];
+        let age = s.age.as_ref()?;
+        let known = s.name.is_some() || s.last_sentence == m.sentence;
+        (m.field == Field::Age && known && age.value == m.value).then_some(f)
+    }
+
     fn attribute(&mut self, i: usize, m: &Mention) {
+        // "3 teens charged with stealing a 72-year-old man's car": what the
+        // sentence says after a group (before anyone else) is the group's.
+        if self.focus.is_none() && self.group_stage == Some(m.sentence) {
+            self.fates[i] = Fate::Unattached("said of a group".into());
+            return;
+        }
+        if self.defers(m) {
+            if self.pending.is_empty() {
+                self.pending_focus = self.recent_focus(m.sentence);
+            }
+            self.pending.push(i);
+            return;
+        }
+        self.attribute_now(i, m);
+    }
+
+    fn attribute_now(&mut self, i: usize, m: &Mention) {
+        if let Some(members) = self.group_in(m) {
+            self.group_closed = true;
+            self.group_end = m.end;
+            for f in members {
+                self.attach(f, i, m);
+            }
+            return;
+        }
+        self.group_closed = true;
+        if let Some(p) = self.past_aside(m) {
+            self.focus = Some(p);
+            self.attach(p, i, m);
+            return;
+        }
         match self.recent_focus(m.sentence) {
             Some(f) => self.attach(f, i, m),
             None => {
@@ -307,6 +559,17 @@ impl State<'_> {
             subject.last_descriptor = Some((m.sentence, m.end));
         }
         self.fates[i] = Fate::Subject(f);
+        // Who the waiting charges belong to: the first person the sentence
+        // describes, names or refers to ("he", "the 30-year-old"); a bare
+        // noun ("another person") is too weak to claim them.
+        let settles = matches!(
+            m.field,
+            Field::Age | Field::Nationality | Field::Name | Field::Ref | Field::Sex
+        );
+        if settles && self.pending_sentence() == Some(m.sentence) {
+            self.settle_pending(f);
+        }
+        let subject = &mut self.subjects[f];
         if m.field == Field::Charge {
             let Some(code) = m.value.as_str() else { return };
             match subject
@@ -321,6 +584,17 @@ impl State<'_> {
                     mentions: vec![i],
                 }),
             }
+            return;
+        }
+        if priority < 0 {
+            subject.support.push((
+                m.field,
+                Slot {
+                    value: m.value.clone(),
+                    mention: i,
+                    priority: -priority,
+                },
+            ));
             return;
         }
         let Some(slot) = subject.slot_mut(m.field) else {
@@ -357,7 +631,56 @@ impl State<'_> {
         }
     }
 
+    /// A rule with a negative priority gives supporting evidence only: its
+    /// value never stands alone (a hand-over to immigration custody says
+    /// nothing about a detainer that was never mentioned), but it replaces a
+    /// value of the same field set by a weaker rule (|priority| higher), so a
+    /// lodged detainer followed by a hand-over becomes honored.
+    fn support(subject: &mut Subject) {
+        for (field, support) in std::mem::take(&mut subject.support) {
+            let Some(slot) = subject.slot_mut(field) else {
+                continue;
+            };
+            if slot.as_ref().is_some_and(|s| support.priority > s.priority) {
+                *slot = Some(support);
+            }
+        }
+    }
+
+    /// A victim known only by age and sex ("a 10-year-old girl") mentioned
+    /// again later is the same person, not a second victim of that age.
+    fn merge_repeated_victims(&mut self) {
+        let bare = |s: &Subject| {
+            s.age.is_some()
+                && s.name.is_none()
+                && s.nationality.is_none()
+                && s.arrests.is_none()
+                && s.detainer.is_none()
+                && s.charges.is_empty()
+        };
+        for later in 1..self.subjects.len() {
+            let (head, tail) = self.subjects.split_at_mut(later);
+            let b = &mut tail[0];
+            let Some(first) = head.iter().position(|a| {
+                bare(a) && bare(b) && same_value(&a.age, &b.age) && compatible(&a.sex, &b.sex)
+            }) else {
+                continue;
+            };
+            let moved = std::mem::take(b);
+            let a = &mut head[first];
+            a.sex = a.sex.take().or(moved.sex);
+            a.mentions.extend(moved.mentions);
+            for fate in &mut self.fates {
+                if *fate == Fate::Subject(later) {
+                    *fate = Fate::Subject(first);
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Assembly {
+        self.subjects.iter_mut().for_each(State::support);
+        self.merge_repeated_victims();
         let keep: Vec<bool> = self.subjects.iter().map(Subject::is_described).collect();
         let mut renumber = vec![None; self.subjects.len()];
         let mut next = 0;
@@ -391,6 +714,35 @@ impl State<'_> {
     }
 }
 
+/// Mentions in text order, but at one span the person comes before what is
+/// said about them: "man" as a person noun opens the new subject before
+/// "man" as a sex cue attaches to whoever is in focus.
+fn reading_order(mentions: &[Mention]) -> Vec<usize> {
+    let describes = |m: &Mention| {
+        matches!(
+            m.field,
+            Field::Age | Field::Nationality | Field::Name | Field::Person | Field::Ref
+        )
+    };
+    let mut order: Vec<usize> = (0..mentions.len()).collect();
+    order.sort_by_key(|&i| {
+        let m = &mentions[i];
+        (m.start, m.end, !describes(m))
+    });
+    order
+}
+
+fn same_value(a: &Option<Slot>, b: &Option<Slot>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x.value == y.value)
+}
+
+fn compatible(a: &Option<Slot>, b: &Option<Slot>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x.value == y.value,
+        _ => true,
+    }
+}
+
 /// Two ways of writing a person's name refer to the same person when one is
 /// a whole-word part of the other ("Juan Perez-Lopez" and "Perez-Lopez").
 fn names_match(a: &str, b: &str) -> bool {
@@ -414,6 +766,157 @@ fn names_match(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::names_match;
+    use crate::rules::{Pack, PackFiles};
+    use crate::{Document, Extractor};
+
+    /// A small pack: a report field block, a person noun, a surname
+    /// reference, a charge, a detainer and a supporting hand-over cue.
+    fn pack() -> Pack {
+        let manifest = r#"
+[pack]
+name = "test"
+[segment]
+abbreviations = ["Mr."]
+[lexicons.OFFENCE]
+file = "offences.tsv"
+"#;
+        let rules = r#"
+[[rule]]
+id = "age.field"
+field = "age"
+pattern = '^Age:\s(?P<value>\d+)'
+normalize = "number"
+anchors_document = true
+[[rule]]
+id = "age.year-old"
+field = "age"
+pattern = '(?P<value>\d+)-year-old'
+normalize = "number"
+[[rule]]
+id = "sex.girl"
+field = "sex"
+pattern = '\bgirl\b'
+normalize = "const"
+value = "female"
+[[rule]]
+id = "people"
+field = "people"
+pattern = '(?P<value>\d+)\steens'
+normalize = "number"
+[[rule]]
+id = "person.alien"
+field = "person"
+pattern = '\ban\salien\b'
+[[rule]]
+id = "name.verb"
+field = "name"
+pattern = '(?P<value>[A-Z][a-z]+\s[A-Z]+)\swas\sarrested'
+[[rule]]
+id = "ref.title"
+field = "ref"
+pattern = '\bMr\.\s(?P<value>[A-Z]+)'
+[[rule]]
+id = "charge"
+field = "charge"
+pattern = 'convicted\s(?P<value>.+)'
+each = "OFFENCE"
+normalize = "lexicon:OFFENCE"
+[[rule]]
+id = "detainer.lodged"
+field = "detainer"
+pattern = '\bdetainer\b'
+normalize = "const"
+value = "lodged"
+priority = 1
+[[rule]]
+id = "detainer.handover"
+field = "detainer"
+pattern = '\breleased\s\w+\sto\sICE\b'
+normalize = "const"
+value = "honored"
+priority = -2
+"#;
+        let mut files = PackFiles::default();
+        files.files.insert("pack.toml".into(), manifest.into());
+        files.files.insert("rules.toml".into(), rules.into());
+        files
+            .files
+            .insert("offences.tsv".into(), "220\tburglary\n".into());
+        Pack::from_files(&files).unwrap()
+    }
+
+    fn subjects(text: &str) -> Vec<super::Subject> {
+        let text = format!("Death Report\n\n{text}");
+        let doc = Document::from_bytes("t", "t.txt", text.as_bytes());
+        Extractor::new(pack()).extract(&doc).assembly.subjects
+    }
+
+    #[test]
+    fn support_upgrades_an_existing_value_only() {
+        let with = subjects("Age: 40\n\nICE lodged a detainer. The jail released him to ICE.");
+        assert_eq!(
+            with[0].detainer.as_ref().unwrap().value.as_str(),
+            Some("honored")
+        );
+        let without = subjects("Age: 40\n\nThe jail released him to ICE.");
+        assert!(without[0].detainer.is_none());
+    }
+
+    #[test]
+    fn report_subject_keeps_attributes_after_a_passing_person() {
+        let text = "Age: 40\n\nHe was removed as an alien. Then nothing. Then more. \
+                    And more. A court convicted Mr. ROE of burglary.";
+        let s = subjects(text);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].charges[0].code, "220");
+    }
+
+    #[test]
+    fn a_charge_before_its_person_waits_for_that_person() {
+        let s = subjects(
+            "A 30-year-old was held. Later. Burglary: convicted burglary of a 19-year-old.",
+        );
+        assert_eq!(s.len(), 2);
+        assert!(s[0].charges.is_empty());
+        assert_eq!(s[1].charges[0].code, "220");
+    }
+
+    #[test]
+    fn a_waiting_charge_without_a_new_person_goes_to_the_focus() {
+        let s = subjects("A 30-year-old was held. Then he was convicted burglary.");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].charges[0].code, "220");
+    }
+
+    #[test]
+    fn people_introduced_together_share_what_follows() {
+        let s = subjects("A 24-year-old and a 27-year-old were convicted burglary.");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].charges[0].code, "220");
+        assert_eq!(s[1].charges[0].code, "220");
+    }
+
+    #[test]
+    fn what_follows_a_group_is_the_groups() {
+        let s = subjects(
+            "A 30-year-old was held. Later 3 teens were convicted burglary of a 72-year-old.",
+        );
+        assert_eq!(s.len(), 2);
+        assert!(s.iter().all(|s| s.charges.is_empty()));
+    }
+
+    #[test]
+    fn a_victim_mentioned_twice_is_one_subject() {
+        let s = subjects("A 10-year-old girl was hurt. Much later. More. Even more. The 10-year-old girl is home.");
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn first_name_in_a_report_names_its_subject() {
+        let s = subjects("Age: 40\n\nJuan ROE was arrested. A court convicted him of burglary.");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name.as_ref().unwrap().value.as_str(), Some("Juan ROE"));
+    }
 
     #[test]
     fn surnames_match_full_names() {

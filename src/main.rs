@@ -32,12 +32,16 @@ struct Cli {
 enum Command {
     /// Extract records from articles and print them as JSON.
     Extract(cmd::extract::ExtractArgs),
-    /// Load the rule pack and run every rule's examples.
-    Check(PackArgs),
+    /// Load the rule pack, run every rule's examples and lint it.
+    Check(cmd::check::CheckArgs),
     /// Show an article with every mention marked, then its subjects.
     Explain(cmd::explain::ExplainArgs),
     /// Score extractions against gold files, as eval/score.py does.
     Eval(cmd::eval::EvalArgs),
+    /// Compare two runs (record files, or two rule packs over the same articles).
+    Diff(cmd::diff::DiffArgs),
+    /// Write a static HTML report: every article with its mentions highlighted.
+    Report(cmd::report::ReportArgs),
 }
 
 #[derive(clap::Args)]
@@ -54,6 +58,8 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::check(args),
         Command::Explain(args) => cmd::explain::explain(args),
         Command::Eval(args) => cmd::eval::eval(args),
+        Command::Diff(args) => cmd::diff::diff(args),
+        Command::Report(args) => cmd::report::report(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -25,7 +25,12 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
         .build()
         .parse(pattern)
         .ok()?;
-    let set = minimal(required(&hir)?);
+    literals_of(&hir)
+}
+
+/// [`required_literals`] of an already parsed pattern.
+pub fn literals_of(hir: &Hir) -> Option<Vec<String>> {
+    let set = minimal(required(hir)?);
     set.iter().all(|l| l.len() >= MIN_USEFUL_LEN).then_some(set)
 }
 

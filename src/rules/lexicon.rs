@@ -33,9 +33,16 @@ pub struct Lexicon {
     entries: Vec<(String, String)>,
     /// Folded phrase (and its plural forms) -> index into `entries`.
     table: BTreeMap<String, usize>,
-    /// Scanner over every surface form, leftmost-longest; pattern i -> entry `scan_entry[i]`.
-    scanner: AhoCorasick,
-    scan_entry: Vec<usize>,
+    /// Scanner over every surface form, leftmost-longest, built on first
+    /// scan (most lexicons are only used in patterns and lookups).
+    scanner: std::sync::OnceLock<Scanner>,
+}
+
+/// An Aho-Corasick automaton over a lexicon's surface forms; pattern i is entry `entry_of[i]`.
+#[derive(Debug)]
+struct Scanner {
+    automaton: AhoCorasick,
+    entry_of: Vec<usize>,
 }
 
 /// A phrase of a lexicon found in some text.
@@ -121,34 +128,46 @@ impl Lexicon {
 
     fn build(name: &str, options: LexiconOptions, entries: Vec<(String, String)>) -> Lexicon {
         let mut table = BTreeMap::new();
-        let mut surfaces = Vec::new();
-        let mut scan_entry = Vec::new();
         for (index, (_, phrase)) in entries.iter().enumerate() {
             for form in surface_forms(phrase, options.plurals) {
-                let key = fold(&form, options.case_sensitive);
                 // The first entry to claim a form keeps it: plural forms never
                 // override a phrase written out in the file.
-                if table.contains_key(&key) {
-                    continue;
-                }
-                table.insert(key, index);
-                surfaces.push(form);
-                scan_entry.push(index);
+                table
+                    .entry(fold(&form, options.case_sensitive))
+                    .or_insert(index);
             }
         }
-        let scanner = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(!options.case_sensitive)
-            .build(&surfaces)
-            .expect("lexicon phrases always build an automaton");
         Lexicon {
             name: name.to_string(),
             options,
             entries,
             table,
-            scanner,
-            scan_entry,
+            scanner: std::sync::OnceLock::new(),
         }
+    }
+
+    fn scanner(&self) -> &Scanner {
+        self.scanner.get_or_init(|| {
+            let mut surfaces = Vec::new();
+            let mut entry_of = Vec::new();
+            for (index, (_, phrase)) in self.entries.iter().enumerate() {
+                for form in surface_forms(phrase, self.options.plurals) {
+                    if self.table.get(&fold(&form, self.options.case_sensitive)) == Some(&index) {
+                        surfaces.push(form);
+                        entry_of.push(index);
+                    }
+                }
+            }
+            let automaton = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(!self.options.case_sensitive)
+                .build(&surfaces)
+                .expect("lexicon phrases always build an automaton");
+            Scanner {
+                automaton,
+                entry_of,
+            }
+        })
     }
 
     /// Number of entries (phrases) in the file.
@@ -217,11 +236,12 @@ impl Lexicon {
     pub fn scan(&self, text: &str) -> Vec<LexiconHit> {
         let scan_text = normalize_apostrophes(text);
         let mut hits = Vec::new();
-        for m in self.scanner.find_iter(scan_text.as_ref()) {
+        let scanner = self.scanner();
+        for m in scanner.automaton.find_iter(scan_text.as_ref()) {
             if !is_word_bounded(&scan_text, m.start(), m.end()) {
                 continue;
             }
-            let entry = self.scan_entry[m.pattern().as_usize()];
+            let entry = scanner.entry_of[m.pattern().as_usize()];
             hits.push(LexiconHit {
                 start: m.start(),
                 end: m.end(),

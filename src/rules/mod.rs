@@ -32,6 +32,55 @@ pub const MANIFEST: &str = "pack.toml";
 const REGEX_SIZE_LIMIT: usize = 64 << 20;
 const REGEX_DFA_SIZE_LIMIT: usize = 16 << 20;
 
+/// A rule's regex, compiled when first used: a small article touches few
+/// rules, so start-up does not pay for compiling all of them. Packs loaded
+/// from a folder are compiled eagerly, so their errors are reported at load.
+#[derive(Debug)]
+pub struct LazyRegex {
+    source: String,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(source: String) -> LazyRegex {
+        LazyRegex {
+            source,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Compiles now, returning the regex crate's error if it fails.
+    fn force(&self) -> Result<&Regex, regex::Error> {
+        if let Some(regex) = self.compiled.get() {
+            return Ok(regex);
+        }
+        let regex = build_regex(&self.source)?;
+        Ok(self.compiled.get_or_init(|| regex))
+    }
+
+    /// The expanded source.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl std::ops::Deref for LazyRegex {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        // Lazy packs are the embedded one, whose every rule `cargo test` compiles.
+        self.force()
+            .expect("rules of the embedded pack compile (checked by cargo test)")
+    }
+}
+
+fn build_regex(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
+        .build()
+}
+
 /// Where a rule applies relative to the mentions it steers (cue rules only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -61,8 +110,8 @@ pub struct Rule {
     pub id: String,
     /// The field it sets.
     pub field: Field,
-    /// The compiled, fully expanded pattern.
-    pub regex: Regex,
+    /// The fully expanded pattern, compiled on first use (see [`LazyRegex`]).
+    pub regex: LazyRegex,
     /// The pattern as written (before expansion).
     pub source: String,
     /// Capture group holding the value (0 = the whole match).
@@ -239,9 +288,10 @@ fn read_tree(
 }
 
 impl Pack {
-    /// Loads the default pack compiled into the binary.
+    /// Loads the default pack compiled into the binary. Its regexes compile
+    /// on first use (every one of them is compiled by `cargo test`).
     pub fn embedded() -> Result<Pack, RuleError> {
-        Pack::from_files(&embedded::files())
+        Loader::new(&embedded::files(), false).load()
     }
 
     /// Loads a pack from a folder.
@@ -252,7 +302,7 @@ impl Pack {
     /// Loads a pack from its files: parses, expands and compiles everything,
     /// collecting every problem before failing.
     pub fn from_files(files: &PackFiles) -> Result<Pack, RuleError> {
-        Loader::new(files).load()
+        Loader::new(files, true).load()
     }
 
     /// The rule with this id.
@@ -264,13 +314,16 @@ impl Pack {
 struct Loader<'a> {
     files: &'a PackFiles,
     problems: Vec<RuleProblem>,
+    /// Compile every regex at load (user packs) or on first use (embedded).
+    eager: bool,
 }
 
 impl<'a> Loader<'a> {
-    fn new(files: &'a PackFiles) -> Self {
+    fn new(files: &'a PackFiles, eager: bool) -> Self {
         Loader {
             files,
             problems: Vec::new(),
+            eager,
         }
     }
 
@@ -455,13 +508,16 @@ impl<'a> Loader<'a> {
             }
         };
         let expanded = ascii_word_boundaries(&expanded);
-        let regex = match RegexBuilder::new(&expanded)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
-            .build()
-        {
-            Ok(r) => r,
+        let hir = match regex_syntax::ParserBuilder::new().build().parse(&expanded) {
+            Ok(hir) => hir,
             Err(e) => {
+                self.problem(path, pattern_at, format!("rule {id}: invalid regex:\n{e}"));
+                return None;
+            }
+        };
+        let regex = LazyRegex::new(expanded);
+        if self.eager {
+            if let Err(e) = regex.force() {
                 let message = match e {
                     regex::Error::CompiledTooBig(limit) => format!(
                         "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
@@ -471,13 +527,11 @@ impl<'a> Loader<'a> {
                 self.problem(path, pattern_at, message);
                 return None;
             }
-        };
+        }
+        let names = capture_names(&hir);
         let capture = match raw.capture.as_ref() {
-            Some(name) => match regex
-                .capture_names()
-                .position(|n| n == Some(name.get_ref()))
-            {
-                Some(i) => i,
+            Some(name) => match names.iter().find(|(n, _)| n == name.get_ref()) {
+                Some((_, i)) => *i,
                 None => {
                     let message = format!(
                         "rule {id}: the pattern has no capture group named {:?}",
@@ -487,10 +541,10 @@ impl<'a> Loader<'a> {
                     return None;
                 }
             },
-            None => regex
-                .capture_names()
-                .position(|n| n == Some("value"))
-                .unwrap_or(0),
+            None => names
+                .iter()
+                .find(|(n, _)| n == "value")
+                .map_or(0, |(_, i)| *i),
         };
         let constant = raw.value.as_ref().and_then(|v| toml_value(v.get_ref()));
         let normalize_name = raw
@@ -573,7 +627,7 @@ impl<'a> Loader<'a> {
             vetoes,
             anchors_document: raw.anchors_document,
             range,
-            literals: crate::prefilter::required_literals(&expanded),
+            literals: crate::prefilter::literals_of(&hir),
             examples,
             counter_examples,
             description: raw.description,
@@ -651,6 +705,27 @@ fn ascii_word_boundaries(pattern: &str) -> String {
                 out.push(next);
             }
             None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Named capture groups of a parsed pattern with their indexes.
+fn capture_names(hir: &regex_syntax::hir::Hir) -> Vec<(String, usize)> {
+    use regex_syntax::hir::HirKind;
+    let mut out = Vec::new();
+    let mut stack = vec![hir];
+    while let Some(h) = stack.pop() {
+        match h.kind() {
+            HirKind::Capture(cap) => {
+                if let Some(name) = &cap.name {
+                    out.push((name.to_string(), cap.index as usize));
+                }
+                stack.push(&cap.sub);
+            }
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => stack.extend(subs.iter()),
+            HirKind::Repetition(rep) => stack.push(&rep.sub),
+            _ => {}
         }
     }
     out

@@ -60,11 +60,8 @@ pub fn to_text(html: &str) -> (Option<String>, String) {
     let mut stack = vec![(doc.tree.root(), false)];
     while let Some((node, closing)) = stack.pop() {
         match node.value() {
-            Node::Element(e) if closing => {
-                if BLOCKS.contains(&e.name()) {
-                    paragraph_break(&mut out);
-                }
-            }
+            Node::Element(e) if closing && BLOCKS.contains(&e.name()) => paragraph_break(&mut out),
+            Node::Element(_) if closing => {}
             Node::Element(e) => {
                 let name = e.name();
                 if name == "head" {
