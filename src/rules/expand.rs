@@ -18,8 +18,17 @@ pub trait Definitions {
 
 /// Expands every reference in `pattern`.
 pub fn expand(pattern: &str, defs: &dyn Definitions) -> Result<String, String> {
-    let mut cache = BTreeMap::new();
-    expand_inner(pattern, defs, &mut Vec::new(), &mut cache)
+    expand_cached(pattern, defs, &mut BTreeMap::new())
+}
+
+/// Like [`expand`], reusing (and filling) `cache` of expanded references, so
+/// a pack whose rules share large lexicon alternations builds each once.
+pub fn expand_cached(
+    pattern: &str,
+    defs: &dyn Definitions,
+    cache: &mut BTreeMap<String, String>,
+) -> Result<String, String> {
+    expand_inner(pattern, defs, &mut Vec::new(), cache)
 }
 
 fn expand_inner(
@@ -38,10 +47,25 @@ fn expand_inner(
         })?;
         let reference = after[..close].trim();
         out.push_str(&resolve(reference, defs, stack, cache)?);
+        if out.len() > MAX_EXPANDED {
+            return Err(too_large());
+        }
         rest = &after[close + 2..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// An expanded pattern may not grow past this many bytes: sub-patterns that
+/// each use the previous one twice double at every level (2^n bytes), and
+/// would exhaust memory long before the regex size limit is checked.
+pub const MAX_EXPANDED: usize = 32 << 20;
+
+fn too_large() -> String {
+    format!(
+        "the expanded pattern is too large (over {MAX_EXPANDED} bytes after expanding sub-patterns); \
+         check for sub-patterns that repeat one another, or use `each` with a lexicon"
+    )
 }
 
 fn resolve(

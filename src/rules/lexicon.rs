@@ -67,17 +67,20 @@ impl Lexicon {
         let mut problems = Vec::new();
         let mut entries: Vec<(String, String)> = Vec::new();
         let mut table = BTreeMap::new();
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let line_offset = offset;
-            offset += line.len();
+        for (line_index, line) in text.split_inclusive('\n').enumerate() {
             let content = line.trim_end_matches(['\n', '\r']);
             if content.trim().is_empty() || content.starts_with('#') {
                 continue;
             }
             let mut cells = content.split('\t');
             let code = cells.next().unwrap_or_default().trim();
-            let at = |col_offset: usize| Location::at(file, text, line_offset + col_offset);
+            // Located only when there is a problem, from the line alone: locating
+            // every cell from the file start is quadratic in the file's size.
+            let at = |col_offset: usize| {
+                let mut location = Location::at(file, content, col_offset);
+                location.line = line_index + 1;
+                location
+            };
             if code.is_empty() {
                 problems.push(RuleProblem {
                     location: at(0),
@@ -89,7 +92,7 @@ impl Lexicon {
             let mut col = code.len() + 1;
             for cell in cells {
                 let phrase = cell.trim();
-                let cell_at = at(col);
+                let cell_at = col;
                 col += cell.len() + 1;
                 if phrase.is_empty() {
                     continue;
@@ -100,7 +103,7 @@ impl Lexicon {
                     let (other_code, _): &(String, String) = &entries[previous];
                     if other_code != code {
                         problems.push(RuleProblem {
-                            location: cell_at,
+                            location: at(cell_at),
                             message: format!(
                                 "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
                             ),

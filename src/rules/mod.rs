@@ -314,6 +314,8 @@ impl Pack {
 struct Loader<'a> {
     files: &'a PackFiles,
     problems: Vec<RuleProblem>,
+    /// Expanded sub-pattern references, shared by all rules.
+    expansions: BTreeMap<String, String>,
     /// Compile every regex at load (user packs) or on first use (embedded).
     eager: bool,
 }
@@ -323,6 +325,7 @@ impl<'a> Loader<'a> {
         Loader {
             files,
             problems: Vec::new(),
+            expansions: BTreeMap::new(),
             eager,
         }
     }
@@ -500,7 +503,7 @@ impl<'a> Loader<'a> {
             return None;
         };
         let pattern_at = raw.pattern.span().start;
-        let expanded = match expand::expand(raw.pattern.get_ref(), defs) {
+        let expanded = match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
             Ok(e) => e,
             Err(message) => {
                 self.problem(path, pattern_at, format!("rule {id}: {message}"));
