@@ -228,9 +228,9 @@ enum Rendered {
 }
 
 /// Items per chunk: enough to keep every thread busy, few enough to bound memory.
-const CHUNK_ITEMS: usize = 64;
+const CHUNK_ITEMS: usize = 16;
 /// A chunk also ends when its documents reach this many bytes.
-const CHUNK_BYTES: u64 = 32 << 20;
+const CHUNK_BYTES: u64 = 8 << 20;
 
 /// Runs the batch, writing every record to `sink` in input order.
 pub fn run(

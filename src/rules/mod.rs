@@ -30,7 +30,7 @@ pub const MANIFEST: &str = "pack.toml";
 /// Regex compilation limits: generous, because lexicon alternations are large,
 /// but bounded so a runaway pattern is reported instead of eating memory.
 const REGEX_SIZE_LIMIT: usize = 64 << 20;
-const REGEX_DFA_SIZE_LIMIT: usize = 16 << 20;
+const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
 
 /// A rule's regex, compiled when first used: a small article touches few
 /// rules, so start-up does not pay for compiling all of them. Packs loaded
