@@ -244,19 +244,22 @@ fn contributes(s: &Subject, m: &Mention, _index: usize) -> bool {
     }
 }
 
+/// Subject fields in record order (evidence is sorted by it; diffs report by it).
+pub const SUBJECT_FIELDS: [&str; 7] = [
+    "name",
+    "age",
+    "sex",
+    "nationality",
+    "arrests",
+    "charges",
+    "detainer",
+];
+
 fn field_rank(field: &str) -> usize {
-    [
-        "name",
-        "age",
-        "sex",
-        "nationality",
-        "arrests",
-        "charges",
-        "detainer",
-    ]
-    .iter()
-    .position(|f| *f == field)
-    .unwrap_or(usize::MAX)
+    SUBJECT_FIELDS
+        .iter()
+        .position(|f| *f == field)
+        .unwrap_or(usize::MAX)
 }
 
 fn squeeze(text: &str) -> String {

@@ -16,15 +16,7 @@ use serde_json::Value;
 pub type Records = BTreeMap<String, Vec<Value>>;
 
 /// Output fields in record order; each is a row of the summary.
-pub const FIELDS: [&str; 7] = [
-    "name",
-    "age",
-    "sex",
-    "nationality",
-    "arrests",
-    "charges",
-    "detainer",
-];
+pub const FIELDS: [&str; 7] = crate::output::SUBJECT_FIELDS;
 
 /// Reads records from JSONL (or pretty JSON objects one after another), as
 /// `docket extract` writes them. An object without `id` is an error.
