@@ -12,6 +12,20 @@
 //! references ("that same individual") go to the subject in focus while it
 //! is recent (within `window` sentences), or for the whole document when the
 //! subject was opened by a document-anchoring rule (report field blocks).
+//!
+//! Refinements, each for a phrasing family of the corpus:
+//! - reports: a stale focus, an unknown name or a bare person noun falls back
+//!   to the field block's subject; charges dated after its first release
+//!   (dated phase cues) are "later";
+//! - a charge or detainer met before anyone in its sentence waits for the
+//!   person the sentence goes on to describe ("... leads to charges against
+//!   19-year-old"); a group ("3 teens") takes what follows it;
+//! - people introduced together ("two brothers, 24 and 27") share what the
+//!   sentence then says; a person described after an offence (the victim) is
+//!   an aside, and what follows is the subject's again;
+//! - negative rule priority marks supporting evidence that only upgrades an
+//!   existing value (a hand-over to ICE turns a lodged detainer honored);
+//! - an unnamed person described again with the same facts is merged.
 
 use crate::mention::{Field, Mention, Value};
 use crate::rules::{Pack, Scope};
@@ -161,6 +175,7 @@ pub fn assemble(pack: &Pack, mentions: &[Mention]) -> Assembly {
         group_end: 0,
         aside: None,
         group_stage: None,
+        first_release: first_release(pack, mentions),
     };
     for i in reading_order(mentions) {
         state.take(i, &mentions[i]);
@@ -200,9 +215,11 @@ struct State<'a> {
     aside: Option<(usize, usize, usize)>,
     /// The sentence in which a group took the stage (and nobody since).
     group_stage: Option<usize>,
+    /// The earliest release date of the document (dated phase cues).
+    first_release: Option<&'a str>,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
     fn take(&mut self, i: usize, m: &Mention) {
         if self.pending_sentence().is_some_and(|s| s != m.sentence) {
             self.flush_pending();
@@ -335,14 +352,14 @@ impl State<'_> {
         self.attach(f, i, m);
     }
 
-    /// A person introduced after something was already said of this
-    /// sentence's subject is an aside (a victim, a relative): it keeps its
-    /// own description, but what the sentence says after it is the subject's.
+    /// A person introduced in this sentence after an offence of its subject
+    /// ("convicted of raping a 14-year-old girl") is an aside, the victim: it
+    /// keeps its own description, but what follows is the subject's again.
     fn open_aside(&mut self, f: usize, sentence: usize) {
         self.aside = self.focus.and_then(|p| {
             let s = &self.subjects[p];
-            (self.group_closed && !s.anchored && s.last_sentence == sentence)
-                .then_some((p, f, sentence))
+            let offence_told = self.charged_since_described(p);
+            (offence_told && !s.anchored && s.last_sentence == sentence).then_some((p, f, sentence))
         });
     }
 
@@ -409,10 +426,17 @@ impl State<'_> {
         }
     }
 
+    /// The subject a reference just named, when `m` lies inside that
+    /// reference ("the 30-year-old") or is a name in apposition right after
+    /// it ("the man, Juan Ruiz, ...").
     fn inside_reference(&self, m: &Mention) -> Option<usize> {
         let (start, end) = self.ref_span?;
         let f = self.focus?;
-        (m.start >= start && m.end <= end).then_some(f)
+        let inside = m.start >= start && m.end <= end;
+        let apposed = m.field == Field::Name
+            && self.subjects[f].name.is_none()
+            && (end..=end + 2).contains(&m.start);
+        (inside || apposed).then_some(f)
     }
 
     /// The subject in focus, when `m` continues its description.
@@ -426,11 +450,21 @@ impl State<'_> {
         if !(near || anchored_block) || self.charged_since_described(f) {
             return None;
         }
+        // A second person noun well after the first ("a 26-year-old woman
+        // was on the train when a career criminal...") is someone else; one
+        // right after it ("a national and gang member") is not.
         let free = match m.field {
-            Field::Person => true,
+            Field::Person => !self.has_person(f) || m.start.saturating_sub(end) <= 30,
             field => s.slot(field).is_none_or(|slot| slot.value == m.value),
         };
         free.then_some(f)
+    }
+
+    fn has_person(&self, f: usize) -> bool {
+        let s = &self.subjects[f];
+        s.mentions
+            .iter()
+            .any(|&i| self.mentions[i].field == Field::Person)
     }
 
     /// Whether a charge was given to `f` after its latest descriptor: a
@@ -548,7 +582,7 @@ impl State<'_> {
 
     fn attach(&mut self, f: usize, i: usize, m: &Mention) {
         let priority = self.pack.rules[m.rule].priority;
-        let phase = self.phase_of(m);
+        let phase = self.phase_of(m, self.subjects[f].anchored);
         let subject = &mut self.subjects[f];
         subject.mentions.push(i);
         subject.last_sentence = subject.last_sentence.max(m.sentence);
@@ -611,24 +645,50 @@ impl State<'_> {
     }
 
     /// A charge is "later" when a phase cue governs it: a cue earlier in its
-    /// sentence, or a sentence-wide cue anywhere in its sentence.
-    fn phase_of(&self, m: &Mention) -> Phase {
+    /// sentence, or a sentence-wide cue anywhere in its sentence; or, in a
+    /// one-person report, when it is dated after the person's first release.
+    fn phase_of(&self, m: &Mention, report: bool) -> Phase {
         if m.field != Field::Charge {
             return Phase::Prior;
         }
-        let later = self.mentions.iter().any(|cue| {
+        let later = self.in_sentence(m.sentence).iter().any(|cue| {
             cue.field == Field::Phase
-                && cue.sentence == m.sentence
+                && cue_date(cue).is_none()
                 && match self.pack.rules[cue.rule].scope {
                     Scope::Sentence => true,
                     Scope::Following => cue.start < m.start,
                 }
         });
-        if later {
+        if later || (report && self.dated_after_release(m)) {
             Phase::Later
         } else {
             Phase::Prior
         }
+    }
+
+    /// Dated cues: a sentence-wide one dates a release from custody; a
+    /// following one dates what comes after it in its sentence.
+    fn dated_after_release(&self, m: &Mention) -> bool {
+        let Some(released) = self.first_release else {
+            return false;
+        };
+        let dated = self
+            .in_sentence(m.sentence)
+            .iter()
+            .filter(|c| c.start < m.start)
+            .filter(|c| self.pack.rules[c.rule].scope == Scope::Following)
+            .filter_map(cue_date)
+            .next_back();
+        dated.is_some_and(|d| d > released)
+    }
+
+    /// The mentions of one sentence (mentions are sorted by position, so
+    /// their sentences never decrease): phase lookups stay linear overall.
+    fn in_sentence(&self, sentence: usize) -> &'a [Mention] {
+        let mentions = self.mentions;
+        let lo = mentions.partition_point(|c| c.sentence < sentence);
+        let hi = mentions.partition_point(|c| c.sentence <= sentence);
+        &mentions[lo..hi]
     }
 
     /// A rule with a negative priority gives supporting evidence only: its
@@ -647,27 +707,27 @@ impl State<'_> {
         }
     }
 
-    /// A victim known only by age and sex ("a 10-year-old girl") mentioned
+    /// A victim known only by age (and sex), "a 10-year-old girl", described
     /// again later is the same person, not a second victim of that age.
+    /// (People with charges or a nationality stay apart even when described
+    /// alike: a list may well name two such people.)
     fn merge_repeated_victims(&mut self) {
-        let bare = |s: &Subject| {
-            s.age.is_some()
-                && s.name.is_none()
-                && s.nationality.is_none()
-                && s.arrests.is_none()
-                && s.detainer.is_none()
-                && s.charges.is_empty()
-        };
-        for later in 1..self.subjects.len() {
-            let (head, tail) = self.subjects.split_at_mut(later);
-            let b = &mut tail[0];
-            let Some(first) = head.iter().position(|a| {
-                bare(a) && bare(b) && same_value(&a.age, &b.age) && compatible(&a.sex, &b.sex)
-            }) else {
+        let mut first_of_age: std::collections::HashMap<String, usize> = Default::default();
+        for later in 0..self.subjects.len() {
+            let b = &self.subjects[later];
+            let Some(age) = b.age.as_ref().filter(|_| is_victim(b)) else {
                 continue;
             };
-            let moved = std::mem::take(b);
-            let a = &mut head[first];
+            let key = age.value.to_string();
+            let Some(&first) = first_of_age.get(&key) else {
+                first_of_age.insert(key, later);
+                continue;
+            };
+            if !compatible(&self.subjects[first].sex, &b.sex) {
+                continue;
+            }
+            let moved = std::mem::take(&mut self.subjects[later]);
+            let a = &mut self.subjects[first];
             a.sex = a.sex.take().or(moved.sex);
             a.mentions.extend(moved.mentions);
             for fate in &mut self.fates {
@@ -732,8 +792,30 @@ fn reading_order(mentions: &[Mention]) -> Vec<usize> {
     order
 }
 
-fn same_value(a: &Option<Slot>, b: &Option<Slot>) -> bool {
-    matches!((a, b), (Some(x), Some(y)) if x.value == y.value)
+/// The earliest date of a sentence-wide dated phase cue: a release.
+fn first_release<'a>(pack: &Pack, mentions: &'a [Mention]) -> Option<&'a str> {
+    mentions
+        .iter()
+        .filter(|c| pack.rules[c.rule].scope == Scope::Sentence)
+        .filter_map(cue_date)
+        .min()
+}
+
+/// The ISO date ("2019-04-29") a phase cue carries, if it is a dated cue.
+fn cue_date(cue: &Mention) -> Option<&str> {
+    let v = cue.value.as_str().filter(|_| cue.field == Field::Phase)?;
+    let b = v.as_bytes();
+    let iso = b.len() >= 7 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
+    iso.then_some(v)
+}
+
+/// Known only by age and sex: no name, nationality, arrests, detainer or charge.
+fn is_victim(s: &Subject) -> bool {
+    s.name.is_none()
+        && s.nationality.is_none()
+        && s.arrests.is_none()
+        && s.detainer.is_none()
+        && s.charges.is_empty()
 }
 
 fn compatible(a: &Option<Slot>, b: &Option<Slot>) -> bool {
@@ -779,6 +861,9 @@ name = "test"
 abbreviations = ["Mr."]
 [lexicons.OFFENCE]
 file = "offences.tsv"
+[lexicons.MONTH]
+file = "months.tsv"
+case_sensitive = true
 "#;
         let rules = r#"
 [[rule]]
@@ -799,10 +884,31 @@ pattern = '\bgirl\b'
 normalize = "const"
 value = "female"
 [[rule]]
+id = "phase.release"
+field = "phase"
+pattern = '^On\s(?P<value>May\s\d+,\s\d{4}),\sICE\sreleased\shim\son\sbond'
+normalize = "date"
+scope = "sentence"
+[[rule]]
+id = "phase.event"
+field = "phase"
+pattern = '^On\s(?P<value>(?:May|June)\s\d+,\s\d{4})'
+normalize = "date"
+[[rule]]
+id = "ref.man"
+field = "ref"
+pattern = '\bthe\sman\b'
+normalize = "const"
+value = "focus"
+[[rule]]
 id = "people"
 field = "people"
 pattern = '(?P<value>\d+)\steens'
 normalize = "number"
+[[rule]]
+id = "person.girl"
+field = "person"
+pattern = '\ba\s(?P<value>girl)\b'
 [[rule]]
 id = "person.alien"
 field = "person"
@@ -842,6 +948,9 @@ priority = -2
         files
             .files
             .insert("offences.tsv".into(), "220\tburglary\n".into());
+        files
+            .files
+            .insert("months.tsv".into(), "5\tMay\n6\tJune\n".into());
         Pack::from_files(&files).unwrap()
     }
 
@@ -906,9 +1015,43 @@ priority = -2
     }
 
     #[test]
+    fn a_person_described_after_an_offence_is_someone_else() {
+        let s = subjects("A 30-year-old was convicted burglary of a 14-year-old.");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].charges[0].code, "220");
+        assert!(s[1].charges.is_empty());
+    }
+
+    #[test]
+    fn a_new_persons_noun_tells_the_new_persons_sex() {
+        let s = subjects("A 30-year-old was held. Later a girl aged 9-year-old was found.");
+        assert_eq!(s.len(), 2);
+        assert!(s[0].sex.is_none());
+        assert_eq!(s[1].sex.as_ref().unwrap().value.as_str(), Some("female"));
+    }
+
+    #[test]
     fn a_victim_mentioned_twice_is_one_subject() {
         let s = subjects("A 10-year-old girl was hurt. Much later. More. Even more. The 10-year-old girl is home.");
         assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn a_report_charge_dated_after_a_release_is_later() {
+        let s = subjects(
+            "Age: 40\n\nOn May 1, 2019, police convicted him of burglary. \
+             On May 2, 2019, ICE released him on bond. \
+             On June 3, 2019, a court convicted him of burglary.",
+        );
+        let phases: Vec<_> = s[0].charges.iter().map(|c| c.phase).collect();
+        assert_eq!(phases, vec![super::Phase::Prior, super::Phase::Later]);
+    }
+
+    #[test]
+    fn a_name_in_apposition_to_a_reference_is_that_subjects() {
+        let s = subjects("A 30-year-old was held. Later the man, Juan ROE was arrested.");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name.as_ref().unwrap().value.as_str(), Some("Juan ROE"));
     }
 
     #[test]

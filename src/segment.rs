@@ -182,7 +182,9 @@ fn markup_to_drop(text: &str, i: usize) -> Option<usize> {
 }
 
 /// Length of `](target)` with balanced parentheses inside the target
-/// (URLs such as `...(D-District%202)...`); `None` if it never closes on its line.
+/// (URLs such as `...(D-District%202)...`); `None` if it never closes on its
+/// line, or a `]` comes first (so every byte is scanned at most once: a line
+/// of `](` repeated would otherwise be scanned once per `](`, quadratic).
 fn link_target_len(rest: &str) -> Option<usize> {
     let mut depth = 0usize;
     for (i, c) in rest.char_indices().skip(1) {
@@ -190,7 +192,7 @@ fn link_target_len(rest: &str) -> Option<usize> {
             '(' => depth += 1,
             ')' if depth == 1 => return Some(i + 1),
             ')' => depth = depth.saturating_sub(1),
-            '\n' => return None,
+            '\n' | ']' => return None,
             _ => {}
         }
     }

@@ -503,13 +503,14 @@ impl<'a> Loader<'a> {
             return None;
         };
         let pattern_at = raw.pattern.span().start;
-        let expanded = match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
-            Ok(e) => e,
-            Err(message) => {
-                self.problem(path, pattern_at, format!("rule {id}: {message}"));
-                return None;
-            }
-        };
+        let expanded =
+            match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
+                Ok(e) => e,
+                Err(message) => {
+                    self.problem(path, pattern_at, format!("rule {id}: {message}"));
+                    return None;
+                }
+            };
         let expanded = ascii_word_boundaries(&expanded);
         let hir = match regex_syntax::ParserBuilder::new().build().parse(&expanded) {
             Ok(hir) => hir,
