@@ -96,6 +96,9 @@ pub struct Subject {
     anchored: bool,
     last_sentence: usize,
     last_descriptor: Option<(usize, usize)>,
+    /// Start of the latest charge mention attached: kept so that "was a
+    /// charge given after the description" is one comparison, not a scan.
+    last_charge_start: Option<usize>,
 }
 
 impl Subject {
@@ -475,10 +478,7 @@ impl<'a> State<'a> {
         let Some((_, end)) = s.last_descriptor else {
             return false;
         };
-        s.mentions.iter().any(|&i| {
-            let m = &self.mentions[i];
-            m.field == Field::Charge && m.start >= end
-        })
+        s.last_charge_start.is_some_and(|start| start >= end)
     }
 
     fn pending_sentence(&self) -> Option<usize> {
@@ -605,6 +605,7 @@ impl<'a> State<'a> {
         }
         let subject = &mut self.subjects[f];
         if m.field == Field::Charge {
+            subject.last_charge_start = subject.last_charge_start.max(Some(m.start));
             let Some(code) = m.value.as_str() else { return };
             match subject
                 .charges

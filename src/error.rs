@@ -31,6 +31,36 @@ impl Location {
     }
 }
 
+/// Byte offsets where each line of a text starts, for locating many offsets
+/// in one file without rescanning it from the top each time.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The location of byte `offset` in `text` (the text this index was built from).
+    pub fn locate(&self, file: &str, text: &str, offset: usize) -> Location {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
+        let column = text[line_start..offset].chars().count() + 1;
+        Location {
+            file: file.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     while !text.is_char_boundary(offset) {
         offset -= 1;
@@ -133,6 +163,19 @@ mod tests {
         let text = "a = 1\nbé = 'x'\n";
         let loc = Location::at("f.toml", text, text.find("'x'").unwrap());
         assert_eq!(loc.to_string(), "f.toml:2:6");
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan_from_the_top() {
+        let text = "a\nbé\n\nxyz";
+        let index = LineIndex::new(text);
+        for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+            assert_eq!(
+                index.locate("f", text, offset),
+                Location::at("f", text, offset),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

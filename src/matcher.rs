@@ -92,19 +92,36 @@ fn in_range(rule: &Rule, value: &crate::mention::Value) -> bool {
     }
 }
 
-/// Drops mentions that lie inside a veto span for their field.
+/// Drops mentions that lie inside a veto span for their field. Veto spans
+/// are merged per field into sorted, disjoint intervals, so each mention is
+/// one binary search (a text full of vetoed phrases stays linear).
 fn apply_vetoes(pack: &Pack, mentions: &mut Vec<Mention>) {
-    let vetoes: Vec<(usize, usize, &[Field])> = mentions
-        .iter()
-        .filter(|m| m.field == Field::Veto)
-        .map(|m| (m.start, m.end, pack.rules[m.rule].vetoes.as_slice()))
-        .collect();
-    if vetoes.is_empty() {
+    let mut spans: Vec<(Field, usize, usize)> = Vec::new();
+    for m in mentions.iter().filter(|m| m.field == Field::Veto) {
+        spans.extend(
+            pack.rules[m.rule]
+                .vetoes
+                .iter()
+                .map(|&f| (f, m.start, m.end)),
+        );
+    }
+    if spans.is_empty() {
         return;
     }
+    spans.sort_unstable();
+    let mut merged: Vec<(Field, usize, usize)> = Vec::with_capacity(spans.len());
+    for (field, start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if last.0 == field && start < last.2 => last.2 = last.2.max(end),
+            _ => merged.push((field, start, end)),
+        }
+    }
     mentions.retain(|m| {
-        !vetoes.iter().any(|(start, end, fields)| {
-            fields.contains(&m.field) && m.start < *end && *start < m.end
-        })
+        // The last interval of this field that starts before the mention ends.
+        let after = merged.partition_point(|&(f, start, _)| (f, start) < (m.field, m.end));
+        !after
+            .checked_sub(1)
+            .map(|k| merged[k])
+            .is_some_and(|(f, _, end)| f == m.field && end > m.start)
     });
 }

@@ -316,6 +316,9 @@ struct Loader<'a> {
     problems: Vec<RuleProblem>,
     /// Expanded sub-pattern references, shared by all rules.
     expansions: BTreeMap<String, String>,
+    /// Line starts of every TOML file: every rule is located, so locating
+    /// must not rescan a large file from the top each time.
+    line_indexes: BTreeMap<String, crate::error::LineIndex>,
     /// Compile every regex at load (user packs) or on first use (embedded).
     eager: bool,
 }
@@ -326,13 +329,23 @@ impl<'a> Loader<'a> {
             files,
             problems: Vec::new(),
             expansions: BTreeMap::new(),
+            line_indexes: files
+                .files
+                .iter()
+                .filter(|(path, _)| path.ends_with(".toml"))
+                .map(|(path, text)| (path.clone(), crate::error::LineIndex::new(text)))
+                .collect(),
             eager,
         }
     }
 
     fn located(&self, path: &str, offset: usize) -> Location {
         let text = self.files.files.get(path).map_or("", String::as_str);
-        Location::at(&self.files.display(path), text, offset)
+        let display = self.files.display(path);
+        match self.line_indexes.get(path) {
+            Some(index) => index.locate(&display, text, offset),
+            None => Location::at(&display, text, offset),
+        }
     }
 
     fn problem(&mut self, path: &str, offset: usize, message: impl Into<String>) {
