@@ -570,6 +570,23 @@ fn safe_name(id: &str) -> String {
     }
 }
 
+/// Removes the hidden temporary files an interrupted run left in an output
+/// folder: their articles were not finished, so a resumed run writes them anew.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            remove_stale_temporaries(&path);
+        } else if name.starts_with(".docket-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// Writes a file atomically: to a hidden temporary file beside it, then renamed,
 /// so an interrupted run leaves only complete files.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
