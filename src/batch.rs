@@ -240,43 +240,71 @@ pub fn run(
     sink: &mut dyn Sink,
 ) -> Summary {
     let started = Instant::now();
+    if let (true, Some(dir)) = (options.skip_existing, &options.out_dir) {
+        remove_stale_temporaries(dir);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.max(1))
         .build()
         .expect("a thread pool");
     let mut summary = Summary::default();
-    let mut chunk: Vec<Item> = Vec::new();
-    let mut chunk_bytes = 0;
-    let flush = |chunk: &mut Vec<Item>, summary: &mut Summary, sink: &mut dyn Sink| {
-        let rendered: Vec<Rendered> = pool.install(|| {
-            chunk
-                .par_drain(..)
-                .map(|item| render(extractor, item, options))
-                .collect()
-        });
-        for r in rendered {
-            deliver(r, summary, sink);
+    // One chunk is read ahead on its own thread while the pool extracts the
+    // previous one; chunks come back in order, so output order is unchanged.
+    std::thread::scope(|scope| {
+        let (sender, chunks) = std::sync::mpsc::sync_channel::<Chunk>(1);
+        scope.spawn(move || read_chunks(inputs, options, &sender));
+        for chunk in chunks {
+            summary.skipped += chunk.skipped;
+            summary.bytes += chunk.bytes;
+            let rendered: Vec<Rendered> = pool.install(|| {
+                chunk
+                    .items
+                    .into_par_iter()
+                    .map(|item| render(extractor, item, options))
+                    .collect()
+            });
+            for r in rendered {
+                deliver(r, &mut summary, sink);
+            }
+            sink.progress(summary.bytes, summary.articles);
         }
-        sink.progress(summary.bytes, summary.articles);
-    };
+    });
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary
+}
+
+/// A batch of items read together, with what reading them counted.
+#[derive(Default)]
+struct Chunk {
+    items: Vec<Item>,
+    bytes: u64,
+    skipped: usize,
+}
+
+/// Reads every input into chunks of bounded size and sends them in order;
+/// stops early if the receiver is gone.
+fn read_chunks(
+    inputs: &[Input],
+    options: &BatchOptions,
+    sender: &std::sync::mpsc::SyncSender<Chunk>,
+) {
+    let mut chunk = Chunk::default();
     for input in inputs {
         for work in items(input, options) {
             let Some(item) = work else {
-                summary.skipped += 1;
+                chunk.skipped += 1;
                 continue;
             };
-            chunk_bytes += item.bytes;
-            summary.bytes += item.bytes;
-            chunk.push(item);
-            if chunk.len() >= CHUNK_ITEMS * options.jobs.max(1) || chunk_bytes >= CHUNK_BYTES {
-                flush(&mut chunk, &mut summary, sink);
-                chunk_bytes = 0;
+            chunk.bytes += item.bytes;
+            chunk.items.push(item);
+            let full = chunk.items.len() >= CHUNK_ITEMS * options.jobs.max(1)
+                || chunk.bytes >= CHUNK_BYTES;
+            if full && sender.send(std::mem::take(&mut chunk)).is_err() {
+                return;
             }
         }
     }
-    flush(&mut chunk, &mut summary, sink);
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary
+    let _ = sender.send(chunk);
 }
 
 fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {

@@ -233,6 +233,10 @@ fn out_dir_mirrors_the_tree_and_skip_existing_resumes() {
         a
     );
     assert!(dir.path().join("out/sub/b.json").exists());
+    assert!(
+        !dir.path().join("out/.docket-stale.tmp").exists(),
+        "the resumed run removes stale temporaries"
+    );
 }
 
 #[test]
