@@ -23,12 +23,7 @@ fn shared() -> Option<PathBuf> {
 #[test]
 fn eval_matches_the_reference_scorer_on_the_dev_set() {
     let Some(shared) = shared() else { return };
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(shared.join("corpus/dev"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    inputs.sort();
+    let inputs = common::txt_files(&shared.join("corpus/dev"));
     let gold = shared.join("corpus/dev-gold");
     let dir = tempfile::tempdir().unwrap();
     let predictions = dir.path().join("pred.jsonl");
@@ -82,12 +77,7 @@ fn eval_matches_the_reference_scorer_on_the_dev_set() {
 #[test]
 fn dev_set_accuracy_stays_at_or_above_the_targets() {
     let Some(shared) = shared() else { return };
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(shared.join("corpus/dev"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .collect();
-    inputs.sort();
+    let inputs = common::txt_files(&shared.join("corpus/dev"));
     let out = common::docket()
         .args(["eval", "--json", "--gold"])
         .arg(shared.join("corpus/dev-gold"))

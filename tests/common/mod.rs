@@ -25,7 +25,12 @@ pub fn seed_document(path: &Path) -> Document {
 
 /// Every seed article, sorted.
 pub fn seed_paths() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("seeds"))
+    txt_files(&root().join("seeds"))
+}
+
+/// The `.txt` files directly in `dir`, sorted.
+pub fn txt_files(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
