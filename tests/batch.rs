@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{run, stderr};
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -11,18 +13,6 @@ use std::process::{Command, Output, Stdio};
 
 const ARTICLE: &str =
     "Title\n\nA 30-year-old Mexican national was arrested for DUI three different times.\n";
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    common::docket()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8(out.stdout.clone())

@@ -11,11 +11,7 @@ fn extract_seed_prints_pretty_json_with_four_subjects() {
         .current_dir(common::root())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.starts_with("{\n  \"id\": \"ice-declined-detainer-report\""),
@@ -60,11 +56,7 @@ fn works_from_any_directory_with_the_embedded_pack() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 }
 
 #[test]

@@ -41,22 +41,14 @@ fn eval_matches_the_reference_scorer_on_the_dev_set() {
         .arg("--json")
         .output()
         .unwrap();
-    assert!(
-        reference.status.success(),
-        "{}",
-        String::from_utf8_lossy(&reference.stderr)
-    );
+    common::assert_success(&reference);
     let ours = common::docket()
         .args(["eval", "--json", "--gold"])
         .arg(&gold)
         .args(&inputs)
         .output()
         .unwrap();
-    assert!(
-        ours.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ours.stderr)
-    );
+    common::assert_success(&ours);
     let reference: serde_json::Value = serde_json::from_slice(&reference.stdout).unwrap();
     let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
     assert_eq!(ours["articles"], reference["articles"]);
@@ -84,11 +76,7 @@ fn dev_set_accuracy_stays_at_or_above_the_targets() {
         .args(&inputs)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let score: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let targets = [
         ("age", 0.97),

@@ -10,11 +10,10 @@
 
 mod common;
 
+use common::{run, stderr, within};
+
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
-use std::process::Output;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use docket::{Document, Extractor};
@@ -66,26 +65,6 @@ fn check_record(what: &str, record: &Value, text: &str) {
     }
 }
 
-/// Runs `f` on another thread and fails if it takes longer than `limit`
-/// (a hang is a failure, not a stuck CI job).
-fn within<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> (T, Duration) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let started = Instant::now();
-        let out = f();
-        let _ = tx.send((out, started.elapsed()));
-    });
-    match rx.recv_timeout(limit) {
-        Ok(done) => done,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no result within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
-    }
-}
-
 /// Deadline for one big input: debug builds are an order of magnitude slower.
 fn limit(release_secs: u64) -> Duration {
     Duration::from_secs(if cfg!(debug_assertions) {
@@ -118,23 +97,11 @@ fn extract_bytes(what: &'static str, raw: Vec<u8>, secs: u64) -> (Value, String,
     (record, text, took)
 }
 
-fn cli(dir: &Path, args: &[&str]) -> Output {
-    common::docket()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// Writes `raw` to `name` and extracts it with the CLI: exit 0, one valid record.
 fn cli_record(name: &str, raw: &[u8]) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join(name), raw).unwrap();
-    let out = cli(dir.path(), &["extract", "--emit-text", name]);
+    let out = run(&["extract", "--emit-text", name], dir.path());
     assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
     let record: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{name}: output is not JSON ({e})"));
@@ -277,7 +244,7 @@ fn an_unreadable_pdf_is_a_clear_per_file_error() {
     )
     .unwrap();
     fs::write(dir.path().join("b.txt"), SENTENCE).unwrap();
-    let out = cli(dir.path(), &["extract", "a.pdf", "b.txt"]);
+    let out = run(&["extract", "a.pdf", "b.txt"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("docket: error: a.pdf: the PDF could not be"),
@@ -297,7 +264,7 @@ fn a_file_over_the_size_limit_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     // 20 MB with no newline: over the default --max-bytes of 16 MiB.
     fs::write(dir.path().join("huge.txt"), big_text(20 << 20)).unwrap();
-    let out = cli(dir.path(), &["extract", "huge.txt"]);
+    let out = run(&["extract", "huge.txt"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(

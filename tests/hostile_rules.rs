@@ -5,7 +5,6 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use docket::{Document, Extractor, Pack, RuleError};
@@ -44,17 +43,7 @@ fn within<T: Send + 'static>(
     } else {
         secs
     });
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let started = Instant::now();
-        let out = f();
-        let _ = tx.send((out, started.elapsed()));
-    });
-    match rx.recv_timeout(limit) {
-        Ok(done) => done,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no result within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
-    }
+    common::within(what, limit, f)
 }
 
 /// Loads the pack in `dir` (examples run, as `--rules` does) within the deadline.

@@ -104,11 +104,7 @@ fn a_killed_batch_leaves_complete_files_and_resumes_to_the_same_result() {
     let started = Instant::now();
     let clean = extract(dir.path(), "clean", false).output().unwrap();
     let clean_time = started.elapsed();
-    assert!(
-        clean.status.success(),
-        "{}",
-        String::from_utf8_lossy(&clean.stderr)
-    );
+    common::assert_success(&clean);
     let (expected, hidden) = files(&dir.path().join("clean"));
     assert_eq!(expected.len(), total);
     assert!(hidden.is_empty(), "{hidden:?}");
@@ -162,11 +158,7 @@ fn a_killed_batch_leaves_complete_files_and_resumes_to_the_same_result() {
     assert!(interrupted, "never caught the batch in the middle");
 
     let resumed = extract(dir.path(), "out", true).output().unwrap();
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    common::assert_success(&resumed);
     let (after, _) = files(&out);
     assert_eq!(
         after.keys().collect::<Vec<_>>(),

@@ -56,11 +56,7 @@ fn a_small_pdf_is_read_through_its_text_layer() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         record["text"]
@@ -117,11 +113,7 @@ fn the_ice_report_pdfs_yield_their_person() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -396,11 +396,7 @@ fn report_writes_self_contained_pages_with_linked_highlights() {
         &["report", "-o", &out_dir.path().display().to_string()],
         &[&common::root().join("seeds")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let index = read_html(&out_dir.path().join("index.html"));
     let links: Vec<String> = select(&index, "tbody a")
         .map(|a| a.value().attr("href").unwrap().to_string())

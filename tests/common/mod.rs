@@ -2,6 +2,9 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use docket::{Document, Extractor};
 
@@ -42,4 +45,39 @@ pub fn txt_files(dir: &Path) -> Vec<PathBuf> {
 /// The docket binary built for these tests.
 pub fn docket() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+}
+
+/// Runs docket with `args` in `dir`.
+pub fn run(args: &[&str], dir: &Path) -> Output {
+    docket().args(args).current_dir(dir).output().unwrap()
+}
+
+/// A run's standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Fails, showing standard error, unless the run exited 0.
+pub fn assert_success(out: &Output) {
+    assert!(out.status.success(), "{}", stderr(out));
+}
+
+/// Runs `f` on another thread and fails if it takes longer than `limit`
+/// (a hang is a failure, not a stuck CI job).
+pub fn within<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (T, Duration) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let out = f();
+        let _ = tx.send((out, started.elapsed()));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(done) => done,
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no result within {limit:?}"),
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
+    }
 }
