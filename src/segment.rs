@@ -15,8 +15,10 @@ use std::ops::Range;
 pub struct Segmented {
     /// The normalized view.
     pub view: String,
-    /// `map[i]` is the document byte that view byte `i` came from.
-    map: Vec<u32>,
+    /// Where view bytes come from in the text, as runs (see [`MapRun`]),
+    /// sorted by view offset: most of a view is copied verbatim, so a run
+    /// per change of offset costs far less than an entry per byte.
+    map: Vec<MapRun>,
     /// Sentence ranges in the view, in order, never empty.
     pub sentences: Vec<Range<usize>>,
     /// For each sentence, the index of its paragraph.
@@ -25,24 +27,45 @@ pub struct Segmented {
     base: usize,
 }
 
+/// View bytes from `view` on come from text bytes `text`, `text + 1`, ...
+/// (`step` 1: copied), or all from byte `text` (`step` 0: a separator
+/// standing for a whitespace run).
+#[derive(Debug, Clone, Copy)]
+struct MapRun {
+    view: u32,
+    text: u32,
+    step: u32,
+}
+
 impl Segmented {
     /// Maps a view byte range to the document byte range it came from.
     pub fn to_text(&self, view: Range<usize>) -> Range<usize> {
         if view.is_empty() {
-            let at = self.base
-                + self
-                    .map
-                    .get(view.start)
-                    .map_or(self.end_of_text(), |&b| b as usize);
-            return at..at;
+            let at = if view.start < self.view.len() {
+                self.source_of(view.start)
+            } else {
+                self.end_of_text()
+            };
+            return (self.base + at)..(self.base + at);
         }
-        let start = self.map[view.start] as usize;
-        let end = self.map[view.end - 1] as usize + 1;
+        let start = self.source_of(view.start);
+        let end = self.source_of(view.end - 1) + 1;
         (self.base + start)..(self.base + end)
     }
 
+    /// The text byte (relative to `base`) view byte `at` came from.
+    fn source_of(&self, at: usize) -> usize {
+        let at = at as u32;
+        let run = self.map[self.map.partition_point(|r| r.view <= at) - 1];
+        (run.text + (at - run.view) * run.step) as usize
+    }
+
     fn end_of_text(&self) -> usize {
-        self.map.last().map_or(0, |&b| b as usize + 1)
+        if self.view.is_empty() {
+            0
+        } else {
+            self.source_of(self.view.len() - 1) + 1
+        }
     }
 
     /// The sentence text in the view.
@@ -63,10 +86,10 @@ pub fn segment_from(text: &str, base: usize, abbreviations: &[String]) -> Segmen
     let (view, map) = build_view(&text[base..]);
     let mut sentences = Vec::new();
     let mut paragraph_of = Vec::new();
-    let mut offset = 0;
-    for (paragraph, block) in view.split("\n\n").enumerate() {
-        let start = offset;
-        offset += block.len() + 2;
+    let breaks = memchr::memmem::find_iter(view.as_bytes(), b"\n\n").chain([view.len()]);
+    let mut start = 0;
+    for (paragraph, end) in breaks.enumerate() {
+        let block = &view[start..end];
         for range in split_sentences(block, abbreviations) {
             let range = (start + range.start)..(start + range.end);
             if !view[range.clone()].trim().is_empty() {
@@ -74,6 +97,7 @@ pub fn segment_from(text: &str, base: usize, abbreviations: &[String]) -> Segmen
                 paragraph_of.push(paragraph);
             }
         }
+        start = end + 2;
     }
     Segmented {
         view,
@@ -85,13 +109,62 @@ pub fn segment_from(text: &str, base: usize, abbreviations: &[String]) -> Segmen
 }
 
 /// Builds the view and its byte map.
-fn build_view(text: &str) -> (String, Vec<u32>) {
-    let mut view = String::with_capacity(text.len());
-    let mut map: Vec<u32> = Vec::with_capacity(text.len());
+struct ViewBuilder {
+    view: Vec<u8>,
+    map: Vec<MapRun>,
+}
+
+impl ViewBuilder {
+    /// Appends text bytes `from..from + bytes.len()` copied as they are.
+    fn copy(&mut self, bytes: &[u8], from: usize) {
+        let continues = self.map.last().is_some_and(|r| {
+            r.step == 1 && (r.text + (self.view.len() as u32 - r.view)) as usize == from
+        });
+        if !continues {
+            self.map.push(MapRun {
+                view: self.view.len() as u32,
+                text: from as u32,
+                step: 1,
+            });
+        }
+        self.view.extend_from_slice(bytes);
+    }
+
+    /// Appends a separator standing for the whitespace run at text byte `from`.
+    fn separator(&mut self, separator: &str, from: usize) {
+        if separator.len() == 1 {
+            self.copy(b" ", from);
+            return;
+        }
+        self.map.push(MapRun {
+            view: self.view.len() as u32,
+            text: from as u32,
+            step: 0,
+        });
+        self.view.extend_from_slice(separator.as_bytes());
+    }
+}
+
+/// Builds the view and its byte map. Runs of plain bytes (no whitespace, no
+/// markup character, not at a line start) are copied whole; only the bytes
+/// around them are looked at one by one.
+fn build_view(text: &str) -> (String, Vec<MapRun>) {
+    let mut out = ViewBuilder {
+        view: Vec::with_capacity(text.len()),
+        map: Vec::new(),
+    };
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut at_line_start = true;
     while i < bytes.len() {
+        if !at_line_start && !out.view.is_empty() {
+            let plain = plain_run_len(&bytes[i..]);
+            if plain > 0 {
+                out.copy(&bytes[i..i + plain], i);
+                i += plain;
+                continue;
+            }
+        }
         let c = text[i..].chars().next().unwrap_or(' ');
         let len = c.len_utf8();
         if c.is_whitespace() {
@@ -102,16 +175,13 @@ fn build_view(text: &str) -> (String, Vec<u32>) {
                 i += w.len_utf8();
             }
             let next_is_item = newlines > 0 && starts_list_item(&text[i..]);
-            let separator = if i >= bytes.len() || view.is_empty() {
-                ""
-            } else if newlines >= 2 || next_is_item {
-                "\n\n"
-            } else {
-                " "
-            };
-            for b in separator.bytes() {
-                view.push(b as char);
-                map.push(run_start as u32);
+            if i < bytes.len() && !out.view.is_empty() {
+                let separator = if newlines >= 2 || next_is_item {
+                    "\n\n"
+                } else {
+                    " "
+                };
+                out.separator(separator, run_start);
             }
             at_line_start = newlines > 0;
             continue;
@@ -128,14 +198,45 @@ fn build_view(text: &str) -> (String, Vec<u32>) {
             i += skip;
             continue;
         }
-        view.push(c);
-        for k in 0..len {
-            map.push((i + k) as u32);
-        }
+        out.copy(&bytes[i..i + len], i);
         i += len;
     }
-    (view, map)
+    // Only whole characters were copied, so the view is valid UTF-8.
+    let view = String::from_utf8(out.view).expect("the view is made of whole characters");
+    (view, out.map)
 }
+
+/// How many bytes from the start of `bytes` the view copies as they are:
+/// ASCII bytes that are neither whitespace nor Markdown markup, and single
+/// spaces between them (a one-space run is its own separator). Runs end
+/// rarely, which keeps this loop free of mispredicted branches.
+fn plain_run_len(bytes: &[u8]) -> usize {
+    let mut n = bytes.iter().take_while(|&&b| PLAIN[usize::from(b)]).count();
+    if let Some(double) = memchr::memmem::find(&bytes[..n], b"  ") {
+        n = double;
+    }
+    // A space that may start a longer whitespace run is left to the caller.
+    let next_is_graphic = bytes.get(n).is_some_and(u8::is_ascii_graphic);
+    if n > 0 && bytes[n - 1] == b' ' && !next_is_graphic {
+        n -= 1;
+    }
+    n
+}
+
+/// ASCII bytes that are copied to the view as they are wherever they stand
+/// (other than at a line start): graphic characters other than Markdown
+/// markup, and the space (see [`plain_run_len`] for when).
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte == b' '
+            || (byte.is_ascii_graphic() && !matches!(byte, b'*' | b'_' | b'[' | b']' | b'!'));
+        b += 1;
+    }
+    table
+};
 
 /// A list item starts a line with a bullet or "1." and a space.
 fn starts_list_item(rest: &str) -> bool {
@@ -219,10 +320,9 @@ fn split_sentences(block: &str, abbreviations: &[String]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = block.as_bytes();
-    for (i, c) in block.char_indices() {
-        if !matches!(c, '.' | '!' | '?') {
-            continue;
-        }
+    // The ends are ASCII, so a byte scan finds them at character boundaries.
+    for i in memchr::memchr3_iter(b'.', b'!', b'?', bytes) {
+        let c = char::from(bytes[i]);
         // Closing quotes and brackets belong to the sentence they end.
         let mut end = i + 1;
         while let Some(q) = block[end..].chars().next().filter(|q| is_closer(*q)) {
@@ -339,6 +439,29 @@ mod tests {
         assert_eq!(seg.view, "Jos\u{e9} P\u{e9}rez, 30,");
         let span = seg.to_text(0..seg.view.find(',').unwrap());
         assert_eq!(&text[span], "Jos\u{e9}\n  P\u{e9}rez");
+    }
+
+    #[test]
+    fn every_view_byte_maps_to_the_byte_it_copies_or_to_whitespace() {
+        let text = "  A  b\tc \u{a0}d \n e **f** g !x [l](u) \u{e9} \u{2003}z.\n\n- it  \n";
+        let seg = segment(text, &[]);
+        assert_eq!(seg.view, "A b c d e f g !x l \u{e9} z.\n\nit");
+        for (i, b) in seg.view.bytes().enumerate() {
+            let span = seg.to_text(i..i + 1);
+            let source = &text.as_bytes()[span.start];
+            if b == b' ' || b == b'\n' {
+                assert!(text[span.start..].starts_with(char::is_whitespace), "{i}");
+            } else if b.is_ascii() {
+                assert_eq!(*source, b, "view byte {i}");
+            }
+        }
+        let at = seg.view.find('\u{e9}').unwrap();
+        assert_eq!(&text[seg.to_text(at..at + 2)], "\u{e9}");
+        let after_last = text.find("it  ").unwrap() + 2;
+        assert_eq!(
+            seg.to_text(seg.view.len()..seg.view.len()),
+            after_last..after_last
+        );
     }
 
     #[test]

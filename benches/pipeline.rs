@@ -1,0 +1,134 @@
+//! Library benchmark: the pipeline's stages on in-memory text.
+//!
+//!   cargo bench --bench pipeline -- [DIR] [RUNS]
+//!
+//! Reads every `.txt` under DIR (default: `seeds/`) into memory, then times
+//! pack loading and, over all articles, each stage on its own: segmentation,
+//! prefilter scan, matching (rules and normalization), assembly, and record
+//! rendering to JSON. Prints the median of RUNS (default 3) per stage, its
+//! share and MB/s. No file reading or output writing is timed, so this is
+//! the engine's own speed; `scripts/bench.sh` times the whole program.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use docket::matcher::{find_mentions, RuleSelection};
+use docket::{assemble, segment, Document, Extractor, Record};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let dir = PathBuf::from(args.first().map_or("seeds", String::as_str));
+    let runs: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(3);
+
+    let started = Instant::now();
+    let extractor = Extractor::embedded().expect("the embedded pack loads");
+    let load = started.elapsed();
+
+    let docs = read_corpus(&dir);
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    println!(
+        "corpus: {} ({} articles, {:.1} MB); pack load {:.1} ms (regexes compile on first use)",
+        dir.display(),
+        docs.len(),
+        bytes as f64 / 1e6,
+        load.as_secs_f64() * 1e3
+    );
+    // Warm-up: compile every lazily built regex and fill the caches once.
+    for doc in &docs {
+        extractor.record(doc);
+    }
+
+    let mut samples: Vec<[Duration; 6]> = Vec::new();
+    for _ in 0..runs {
+        samples.push(time_stages(&extractor, &docs));
+    }
+    let names = [
+        "segment",
+        "prefilter",
+        "match",
+        "assemble",
+        "render",
+        "total",
+    ];
+    println!(
+        "{:<10} {:>10} {:>7} {:>10}",
+        "stage", "median ms", "share", "MB/s"
+    );
+    let total = median(&samples, 5);
+    for (i, name) in names.iter().enumerate() {
+        let t = median(&samples, i);
+        println!(
+            "{:<10} {:>10.1} {:>6.1}% {:>10.1}",
+            name,
+            t.as_secs_f64() * 1e3,
+            100.0 * t.as_secs_f64() / total.as_secs_f64(),
+            bytes as f64 / 1e6 / t.as_secs_f64()
+        );
+    }
+}
+
+/// One pass over the corpus, each stage timed separately.
+fn time_stages(extractor: &Extractor, docs: &[Document]) -> [Duration; 6] {
+    let pack = extractor.pack();
+    let mut t = [Duration::ZERO; 6];
+    for doc in docs {
+        let clock = Instant::now();
+        let seg = segment::segment_from(&doc.text, doc.body_start, &pack.segment.abbreviations);
+        t[0] += clock.elapsed();
+        let clock = Instant::now();
+        std::hint::black_box(pack.prefilter.candidates(&seg.view, &seg.sentences));
+        t[1] += clock.elapsed();
+        let clock = Instant::now();
+        let mentions = find_mentions(pack, &seg, RuleSelection::All);
+        t[2] += clock.elapsed();
+        let clock = Instant::now();
+        std::hint::black_box(assemble::assemble(pack, &mentions));
+        t[3] += clock.elapsed();
+        let extraction = extractor.extract(doc);
+        let clock = Instant::now();
+        let record = Record::build(pack, doc, &extraction);
+        std::hint::black_box(serde_json::to_vec(&record).expect("records serialize"));
+        t[4] += clock.elapsed();
+    }
+    // `match` runs the prefilter itself: keep the matching's own share.
+    t[2] = t[2].saturating_sub(t[1]);
+    t[5] = t[0] + t[1] + t[2] + t[3] + t[4];
+    t
+}
+
+fn median(samples: &[[Duration; 6]], stage: usize) -> Duration {
+    let mut v: Vec<Duration> = samples.iter().map(|s| s[stage]).collect();
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn read_corpus(dir: &Path) -> Vec<Document> {
+    let mut paths = Vec::new();
+    collect(dir, &mut paths);
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let raw = std::fs::read(p).expect("corpus files are readable");
+            let name = p.display().to_string();
+            Document::from_bytes(&name, &name, &raw)
+        })
+        .collect()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir)
+        .expect("the corpus folder is readable")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "txt") {
+            out.push(path);
+        }
+    }
+}
