@@ -6,8 +6,12 @@
 //! lexicon phrase inside their capture into a mention of its own; veto
 //! mentions cancel mentions of the fields they name that they overlap.
 
+use regex_automata::util::captures::Captures;
+use regex_automata::Input;
+
 use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
+use crate::prefilter::Hit;
 use crate::rules::{Pack, Rule};
 use crate::segment::Segmented;
 
@@ -35,54 +39,124 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
     let mut mentions = Vec::new();
     for index in rules {
         let rule = &pack.rules[index];
-        for &sentence in &candidates[index] {
-            let sentence = sentence as usize;
+        let filtered = pack.prefilter.filters(index);
+        for_each_match(rule, filtered, doc, &candidates[index], |sentence, caps| {
             let range = &doc.sentences[sentence];
             let text = &doc.view[range.clone()];
-            for caps in rule.regex.captures_iter(text) {
-                // A capture that did not take part (the other side of an
-                // alternation) falls back to the whole match.
-                let Some(group) = caps.get(rule.capture).or_else(|| caps.get(0)) else {
-                    continue;
-                };
-                let base = range.start + group.start();
-                let mut push = |start: usize, end: usize, value| {
-                    let span = doc.to_text(base + start..base + end);
-                    mentions.push(Mention {
-                        field: rule.field,
-                        value,
-                        start: span.start,
-                        end: span.end,
-                        rule: index,
-                        sentence,
-                    });
-                };
-                match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
-                    Some(lexicon) => {
-                        for hit in lexicon.scan(group.as_str()) {
-                            let phrase = &group.as_str()[hit.start..hit.end];
-                            let value = context
-                                .apply(&rule.normalizer, phrase)
-                                .unwrap_or(crate::mention::Value::Str(hit.code));
-                            push(hit.start, hit.end, value);
-                        }
+            // A capture that did not take part (the other side of an
+            // alternation) falls back to the whole match.
+            let Some(group) = caps.get_group(rule.capture).or_else(|| caps.get_group(0)) else {
+                return;
+            };
+            let captured = &text[group.range()];
+            let base = range.start + group.start;
+            let mut push = |start: usize, end: usize, value| {
+                let span = doc.to_text(base + start..base + end);
+                mentions.push(Mention {
+                    field: rule.field,
+                    value,
+                    start: span.start,
+                    end: span.end,
+                    rule: index,
+                    sentence,
+                });
+            };
+            match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
+                Some(lexicon) => {
+                    for hit in lexicon.scan(captured) {
+                        let phrase = &captured[hit.start..hit.end];
+                        let value = context
+                            .apply(&rule.normalizer, phrase)
+                            .unwrap_or(crate::mention::Value::Str(hit.code));
+                        push(hit.start, hit.end, value);
                     }
-                    None => {
-                        if let Some(value) = context
-                            .apply(&rule.normalizer, group.as_str())
-                            .filter(|v| in_range(rule, v))
-                        {
-                            push(0, group.len(), value);
-                        }
+                }
+                None => {
+                    if let Some(value) = context
+                        .apply(&rule.normalizer, captured)
+                        .filter(|v| in_range(rule, v))
+                    {
+                        push(0, captured.len(), value);
                     }
                 }
             }
-        }
+        });
     }
     apply_vetoes(pack, &mut mentions);
     mentions.sort_by_key(|m| (m.start, m.end, m.field, m.rule));
     mentions.dedup_by(|b, a| a.field == b.field && a.start == b.start && a.end == b.end);
     mentions
+}
+
+/// Calls `found(sentence, captures)` for each match of `rule`, exactly the
+/// matches a left-to-right search of every sentence would give, while
+/// reading only the text around the rule's literal occurrences (`hits`,
+/// sorted; whole sentences when the rule is not `filtered`).
+///
+/// Every match holds one of the hits. When the pattern bounds its match
+/// length to `L`, a match holding hit `h` lies in `h.start - L .. h.end + L`,
+/// so that window is all that is searched for `h`. A match found there that
+/// starts after `h.end` may not be the leftmost one (a match starting
+/// before it could run past the window), so it is set aside: the hit it
+/// holds comes later and finds it with a window of its own. Without a
+/// bound, the window runs to the end of the sentence.
+fn for_each_match(
+    rule: &Rule,
+    filtered: bool,
+    doc: &Segmented,
+    hits: &[Hit],
+    mut found: impl FnMut(usize, &Captures),
+) {
+    let regex = &*rule.regex;
+    let mut caps = regex.create_captures();
+    // Matches start at or after `pos` (a view offset): the end of the last
+    // match, or a point before which no match can start.
+    let mut pos = 0;
+    let bound = rule.max_len.filter(|_| filtered);
+    // Without literals a hit is a whole sentence, searched to its end.
+    let whole_sentences = !filtered;
+    for hit in hits {
+        let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
+        let sentence = hit.sentence as usize;
+        let range = &doc.sentences[sentence];
+        loop {
+            let searched = if whole_sentences {
+                pos < range.end
+            } else {
+                hit_start >= pos.max(range.start)
+            };
+            if !searched {
+                break;
+            }
+            let from = match bound {
+                Some(len) => pos.max(range.start).max(hit_start.saturating_sub(len)),
+                None => pos.max(range.start),
+            };
+            let to = bound.map_or(range.end, |len| range.end.min(hit_end + len));
+            let haystack = &doc.view[range.clone()];
+            let input = Input::new(haystack).span(from - range.start..to - range.start);
+            regex.search_captures(&input, &mut caps);
+            let Some(m) = caps.get_match() else {
+                // No match starts before the hit ends (nor anywhere after
+                // `from` in the sentence, without a bound).
+                pos = bound.map_or(range.end, |_| hit_end);
+                break;
+            };
+            let (start, end) = (range.start + m.start(), range.start + m.end());
+            if bound.is_some() && start > hit_end {
+                pos = hit_end;
+                break;
+            }
+            found(sentence, &caps);
+            // An empty match (only patterns without literals can give one)
+            // moves on by one character, as the regex iterators do.
+            pos = if end > start {
+                end
+            } else {
+                end + doc.view[end..].chars().next().map_or(1, char::len_utf8)
+            };
+        }
+    }
 }
 
 fn in_range(rule: &Rule, value: &crate::mention::Value) -> bool {

@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Literal sets larger than this are not expanded further (cross products).
@@ -17,10 +17,63 @@ const MAX_SET: usize = 256;
 /// Literals shorter than this occur nearly everywhere; a set holding one is useless.
 const MIN_USEFUL_LEN: usize = 2;
 
-/// The literals one of which every match of `pattern` contains (lowercase,
-/// compared ASCII-case-insensitively), or `None` when no useful set exists
-/// and the rule must run on every sentence.
-pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
+/// A literal every match of some rule contains, with what the rule's regex
+/// guarantees about the bytes on either side of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Literal {
+    /// Lowercase; compared ASCII-case-insensitively.
+    pub text: String,
+    /// The byte before it is never an ASCII word byte (`[0-9A-Za-z_]`).
+    pub bounded_before: bool,
+    /// The byte after it is never an ASCII word byte.
+    pub bounded_after: bool,
+}
+
+impl Literal {
+    fn plain(text: String) -> Literal {
+        Literal {
+            text,
+            bounded_before: false,
+            bounded_after: false,
+        }
+    }
+
+    /// True when an occurrence of `self` inside `other` is implied by
+    /// every occurrence of `other` (so `other` adds nothing to a set holding `self`).
+    fn implied_by(&self, other: &Literal) -> bool {
+        let outer = other.text.as_bytes();
+        other.text.match_indices(&self.text).any(|(at, _)| {
+            let end = at + self.text.len();
+            let before = !self.bounded_before
+                || if at == 0 {
+                    other.bounded_before
+                } else {
+                    !is_word_byte(outer[at - 1])
+                };
+            let after = !self.bounded_after
+                || if end == outer.len() {
+                    other.bounded_after
+                } else {
+                    !is_word_byte(outer[end])
+                };
+            before && after
+        })
+    }
+
+    /// How selective an occurrence is: a bounded side counts like one more byte.
+    fn weight(&self) -> usize {
+        self.text.len() + usize::from(self.bounded_before) + usize::from(self.bounded_after)
+    }
+}
+
+/// `\w` in ASCII: what an ASCII word boundary tests.
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The literals one of which every match of `pattern` contains, or `None`
+/// when no useful set exists and the rule must run on every sentence.
+pub fn required_literals(pattern: &str) -> Option<Vec<Literal>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
@@ -29,19 +82,21 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
 }
 
 /// [`required_literals`] of an already parsed pattern.
-pub fn literals_of(hir: &Hir) -> Option<Vec<String>> {
+pub fn literals_of(hir: &Hir) -> Option<Vec<Literal>> {
     let set = minimal(required(hir)?);
-    set.iter().all(|l| l.len() >= MIN_USEFUL_LEN).then_some(set)
+    set.iter()
+        .all(|l| l.text.len() >= MIN_USEFUL_LEN)
+        .then_some(set)
 }
 
-/// Drops every literal that contains another one of the set: wherever it
-/// occurs, the shorter one occurs too.
-fn minimal(mut set: Vec<String>) -> Vec<String> {
-    set.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+/// Drops every literal whose occurrences imply an occurrence of another
+/// one of the set.
+fn minimal(mut set: Vec<Literal>) -> Vec<Literal> {
+    set.sort_by(|a, b| a.text.len().cmp(&b.text.len()).then_with(|| a.cmp(b)));
     set.dedup();
-    let mut kept: Vec<String> = Vec::new();
+    let mut kept: Vec<Literal> = Vec::new();
     for literal in set {
-        if !kept.iter().any(|k| literal.contains(k.as_str())) {
+        if !kept.iter().any(|k| k.implied_by(&literal)) {
             kept.push(literal);
         }
     }
@@ -145,10 +200,13 @@ fn class_chars(class: &Class) -> Option<Vec<char>> {
 }
 
 /// A set of literals one of which every match contains, or `None`.
-fn required(hir: &Hir) -> Option<Vec<String>> {
+fn required(hir: &Hir) -> Option<Vec<Literal>> {
+    if let HirKind::Concat(subs) = hir.kind() {
+        return best_factor(subs);
+    }
     if let Some(set) = exact(hir) {
         if set.iter().all(|s| !s.is_empty()) {
-            return Some(set);
+            return Some(set.into_iter().map(Literal::plain).collect());
         }
     }
     match hir.kind() {
@@ -161,7 +219,6 @@ fn required(hir: &Hir) -> Option<Vec<String>> {
             }
             Some(set)
         }
-        HirKind::Concat(subs) => best_factor(subs),
         _ => None,
     }
 }
@@ -169,27 +226,190 @@ fn required(hir: &Hir) -> Option<Vec<String>> {
 /// The most selective requirement among the parts of a concatenation: runs of
 /// adjacent exact parts are joined into longer literals, other parts are
 /// asked for their own requirement.
-fn best_factor(subs: &[Hir]) -> Option<Vec<String>> {
-    let mut candidates: Vec<Vec<String>> = Vec::new();
-    let mut run: Option<Vec<String>> = None;
-    for sub in subs {
+fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
+    let mut candidates: Vec<Vec<Literal>> = Vec::new();
+    // The current run of exact parts: where it starts, and its strings.
+    let mut run: Option<(usize, Vec<String>)> = None;
+    for (k, sub) in subs.iter().enumerate() {
         match (exact(sub), run.take()) {
-            (Some(set), Some(prev)) => run = product(&prev, &set).or(Some(set)),
-            (Some(set), None) => run = Some(set),
+            (Some(set), Some((start, prev))) => match product(&prev, &set) {
+                Some(joined) => run = Some((start, joined)),
+                None => {
+                    candidates.push(bounded(subs, start..k, prev));
+                    run = Some((k, set));
+                }
+            },
+            (Some(set), None) => run = Some((k, set)),
             (None, prev) => {
-                candidates.extend(prev);
+                if let Some((start, set)) = prev {
+                    candidates.push(bounded(subs, start..k, set));
+                }
                 candidates.extend(required(sub));
             }
         }
     }
-    candidates.extend(run);
-    candidates.retain(|set| set.iter().all(|s| !s.is_empty()));
+    if let Some((start, set)) = run {
+        candidates.push(bounded(subs, start..subs.len(), set));
+    }
+    candidates.retain(|set| set.iter().all(|l| !l.text.is_empty()));
     candidates.into_iter().max_by_key(|set| score(set))
 }
 
-/// Longer shortest literal is better; among equals, fewer literals.
-fn score(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = set.iter().map(String::len).min().unwrap_or(0);
+/// The strings of the run `subs[run]` as literals, each bounded on a side
+/// where the regex forces a non-word byte: a word-boundary assertion at
+/// the run's edge (for a literal with a word byte there), a text edge
+/// assertion, or a neighbouring part that always ends (starts) with a
+/// non-word byte, such as `\s`.
+fn bounded(subs: &[Hir], run: Range<usize>, set: Vec<String>) -> Vec<Literal> {
+    let inner = &subs[run.clone()];
+    let looks_before = inner
+        .iter()
+        .take_while(|h| matches!(h.kind(), HirKind::Look(_)));
+    let looks_after = inner
+        .iter()
+        .rev()
+        .take_while(|h| matches!(h.kind(), HirKind::Look(_)));
+    let (word_before, edge_before) = looks(looks_before, true);
+    let (word_after, edge_after) = looks(looks_after, false);
+    let context_before =
+        edge_before || neighbour_nonword(subs[..run.start].iter().rev(), Side::End);
+    let context_after = edge_after || neighbour_nonword(subs[run.end..].iter(), Side::Start);
+    set.into_iter()
+        .map(|text| {
+            let first = text.bytes().next().is_some_and(is_word_byte);
+            let last = text.bytes().last().is_some_and(is_word_byte);
+            Literal {
+                bounded_before: context_before || (word_before && first),
+                bounded_after: context_after || (word_after && last),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// Whether `looks` (the assertions at one edge of a run) hold a word
+/// boundary, and whether they hold a text or line edge.
+fn looks<'a>(looks: impl Iterator<Item = &'a Hir>, before: bool) -> (bool, bool) {
+    use regex_syntax::hir::Look;
+    let (mut word, mut edge) = (false, false);
+    for hir in looks {
+        let HirKind::Look(look) = hir.kind() else {
+            continue;
+        };
+        match look {
+            Look::WordAscii | Look::WordUnicode => word = true,
+            Look::WordStartAscii
+            | Look::WordStartUnicode
+            | Look::WordStartHalfAscii
+            | Look::WordStartHalfUnicode => word |= before,
+            Look::WordEndAscii
+            | Look::WordEndUnicode
+            | Look::WordEndHalfAscii
+            | Look::WordEndHalfUnicode => word |= !before,
+            Look::Start | Look::StartLF | Look::StartCRLF => edge |= before,
+            Look::End | Look::EndLF | Look::EndCRLF => edge |= !before,
+            _ => {}
+        }
+    }
+    (word, edge)
+}
+
+/// Which edge of a part is looked at.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Start,
+    End,
+}
+
+/// What a part guarantees at one edge.
+#[derive(Clone, Copy, PartialEq)]
+enum Edge {
+    /// It is never empty and its byte at that edge is never a word byte.
+    NonWord,
+    /// It may be empty; when it is not, its byte there is not a word byte.
+    MaybeEmpty,
+    /// Nothing known.
+    Unknown,
+}
+
+/// True when the parts next to a run (nearest first) always put a non-word
+/// byte right beside it.
+fn neighbour_nonword<'a>(mut parts: impl Iterator<Item = &'a Hir>, side: Side) -> bool {
+    parts
+        .find_map(|part| match edge(part, side) {
+            Edge::NonWord => Some(true),
+            Edge::MaybeEmpty => None,
+            Edge::Unknown => Some(false),
+        })
+        .unwrap_or(false)
+}
+
+fn edge(hir: &Hir, side: Side) -> Edge {
+    let byte_edge = |b: Option<u8>| match b {
+        Some(b) if !is_word_byte(b) => Edge::NonWord,
+        _ => Edge::Unknown,
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Edge::MaybeEmpty,
+        HirKind::Literal(lit) => byte_edge(match side {
+            Side::Start => lit.0.first().copied(),
+            Side::End => lit.0.last().copied(),
+        }),
+        HirKind::Class(class) if class_has_word_byte(class) => Edge::Unknown,
+        HirKind::Class(_) => Edge::NonWord,
+        HirKind::Capture(cap) => edge(&cap.sub, side),
+        HirKind::Repetition(rep) => match (edge(&rep.sub, side), rep.min) {
+            (Edge::NonWord, 0) => Edge::MaybeEmpty,
+            (e, _) => e,
+        },
+        HirKind::Concat(subs) => {
+            let mut parts: Box<dyn Iterator<Item = &Hir>> = match side {
+                Side::Start => Box::new(subs.iter()),
+                Side::End => Box::new(subs.iter().rev()),
+            };
+            parts
+                .find_map(|part| match edge(part, side) {
+                    Edge::MaybeEmpty => None,
+                    e => Some(e),
+                })
+                .unwrap_or(Edge::MaybeEmpty)
+        }
+        HirKind::Alternation(subs) => {
+            let edges: Vec<Edge> = subs.iter().map(|s| edge(s, side)).collect();
+            if edges.contains(&Edge::Unknown) {
+                Edge::Unknown
+            } else if edges.iter().all(|e| *e == Edge::NonWord) {
+                Edge::NonWord
+            } else {
+                Edge::MaybeEmpty
+            }
+        }
+    }
+}
+
+/// True when the class holds an ASCII word character (non-ASCII
+/// characters are never word bytes: their UTF-8 bytes are all >= 0x80).
+fn class_has_word_byte(class: &Class) -> bool {
+    let word = [(b'0', b'9'), (b'A', b'Z'), (b'_', b'_'), (b'a', b'z')];
+    let overlaps = |start: u32, end: u32| {
+        word.iter()
+            .any(|&(lo, hi)| start <= u32::from(hi) && end >= u32::from(lo))
+    };
+    match class {
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .any(|r| overlaps(r.start() as u32, r.end() as u32)),
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .any(|r| overlaps(u32::from(r.start()), u32::from(r.end()))),
+    }
+}
+
+/// Heavier shortest literal is better; among equals, fewer literals.
+fn score(set: &[Literal]) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(Literal::weight).min().unwrap_or(0);
     (shortest.min(8), std::cmp::Reverse(set.len()))
 }
 
@@ -197,18 +417,38 @@ fn score(set: &[String]) -> (usize, std::cmp::Reverse<usize>) {
 #[derive(Debug)]
 pub struct Prefilter {
     scanner: AhoCorasick,
-    /// Literal index -> rules that require it.
-    rules_of: Vec<Vec<usize>>,
+    /// Scanner pattern -> the rules that require that text, with the
+    /// bounds each of them asks for.
+    uses: Vec<Vec<Use>>,
     /// Rules with no literal requirement: they run on every sentence.
     always: Vec<usize>,
     rule_count: usize,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Use {
+    rule: usize,
+    bounded_before: bool,
+    bounded_after: bool,
+}
+
+/// Where a rule may match: an occurrence of one of its literals (or, for a
+/// rule without literals, a whole sentence), in view bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    /// First byte of the occurrence.
+    pub start: u32,
+    /// One past its last byte.
+    pub end: u32,
+    /// The sentence holding it.
+    pub sentence: u32,
+}
+
 impl Prefilter {
     /// Builds the prefilter from each rule's literal set (`None` = always run).
-    pub fn new(rule_literals: &[Option<Vec<String>>]) -> Prefilter {
-        let mut literals: Vec<String> = Vec::new();
-        let mut rules_of: Vec<Vec<usize>> = Vec::new();
+    pub fn new(rule_literals: &[Option<Vec<Literal>>]) -> Prefilter {
+        let mut texts: Vec<&str> = Vec::new();
+        let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut always = Vec::new();
         let mut index = std::collections::HashMap::new();
         for (rule, set) in rule_literals.iter().enumerate() {
@@ -217,52 +457,84 @@ impl Prefilter {
                 continue;
             };
             for literal in set {
-                let id = *index.entry(literal.clone()).or_insert_with(|| {
-                    literals.push(literal.clone());
-                    rules_of.push(Vec::new());
-                    literals.len() - 1
+                let id = *index.entry(literal.text.as_str()).or_insert_with(|| {
+                    texts.push(&literal.text);
+                    uses.push(Vec::new());
+                    texts.len() - 1
                 });
-                if rules_of[id].last() != Some(&rule) {
-                    rules_of[id].push(rule);
-                }
+                uses[id].push(Use {
+                    rule,
+                    bounded_before: literal.bounded_before,
+                    bounded_after: literal.bounded_after,
+                });
             }
         }
+        // A DFA: costlier to build (a few ms) but twice as fast to scan as
+        // the NFAs, and this scan reads every byte of every document.
         let scanner = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .build(&literals)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&texts)
             .expect("prefilter literals always build");
         Prefilter {
             scanner,
-            rules_of,
+            uses,
             always,
             rule_count: rule_literals.len(),
         }
     }
 
-    /// For each rule, the sentences (indexes, ascending) it may match in.
-    pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Vec<Vec<u32>> {
-        let mut out: Vec<Vec<u32>> = vec![Vec::new(); self.rule_count];
-        let all: Vec<u32> = (0..sentences.len() as u32).collect();
+    /// True when `rule`'s hits are literal occurrences, false when they are
+    /// whole sentences (the rule has no literals).
+    pub fn filters(&self, rule: usize) -> bool {
+        !self.always.contains(&rule)
+    }
+
+    /// For each rule, where it may match, sorted: every occurrence of its
+    /// literals that lies inside one sentence and has the bounds the rule
+    /// asks for; a rule without literals gets each sentence whole.
+    pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Vec<Vec<Hit>> {
+        let mut out: Vec<Vec<Hit>> = vec![Vec::new(); self.rule_count];
         for &rule in &self.always {
-            out[rule] = all.clone();
+            out[rule] = (0..sentences.len())
+                .map(|i| Hit {
+                    start: sentences[i].start as u32,
+                    end: sentences[i].end as u32,
+                    sentence: i as u32,
+                })
+                .collect();
         }
+        let bytes = view.as_bytes();
         let mut sentence = 0;
-        for hit in self.scanner.find_overlapping_iter(view) {
-            while sentence < sentences.len() && sentences[sentence].end <= hit.start() {
+        for found in self.scanner.find_overlapping_iter(view) {
+            let (start, end) = (found.start(), found.end());
+            while sentence < sentences.len() && sentences[sentence].end < end {
                 sentence += 1;
             }
             let Some(range) = sentences.get(sentence) else {
                 break;
             };
-            if hit.start() < range.start || hit.end() > range.end {
+            if start < range.start {
                 continue;
             }
-            for &rule in &self.rules_of[hit.pattern().as_usize()] {
-                let list = &mut out[rule];
-                if list.last() != Some(&(sentence as u32)) {
-                    list.push(sentence as u32);
+            let free_before = start == 0 || !is_word_byte(bytes[start - 1]);
+            let free_after = end == bytes.len() || !is_word_byte(bytes[end]);
+            let hit = Hit {
+                start: start as u32,
+                end: end as u32,
+                sentence: sentence as u32,
+            };
+            for u in &self.uses[found.pattern().as_usize()] {
+                if (free_before || !u.bounded_before) && (free_after || !u.bounded_after) {
+                    out[u.rule].push(hit);
                 }
+            }
+        }
+        // The scan reports occurrences in order of their ends.
+        for hits in &mut out {
+            if !hits.is_sorted() {
+                hits.sort_unstable();
             }
         }
         out
@@ -273,57 +545,92 @@ impl Prefilter {
 mod tests {
     use super::*;
 
+    /// The literal texts, with `<` / `>` marking a bounded side.
     fn lits(pattern: &str) -> Option<Vec<String>> {
-        required_literals(pattern)
+        required_literals(pattern).map(|set| {
+            set.iter()
+                .map(|l| {
+                    format!(
+                        "{}{}{}",
+                        if l.bounded_before { "<" } else { "" },
+                        l.text,
+                        if l.bounded_after { ">" } else { "" }
+                    )
+                })
+                .collect()
+        })
+    }
+
+    fn strings(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|s| s.to_string()).collect())
     }
 
     #[test]
     fn picks_the_most_selective_literal_of_a_concatenation() {
         assert_eq!(
             lits(r"(?i)\b(?P<value>\d{1,3}|two)(?:-|\s)years?(?:-|\s)old\b"),
-            Some(vec!["year".to_string()])
+            strings(&["<year>", "<years>"])
         );
         assert_eq!(
             lits(r"(?i)\b(?:arrested|charged)\b[^.]{1,40}"),
-            Some(vec!["arrested".to_string(), "charged".to_string()])
+            strings(&["<arrested>", "<charged>"])
         );
     }
 
     #[test]
     fn alternations_need_every_branch_to_have_literals() {
-        assert_eq!(
-            lits(r"foo\d+|bar"),
-            Some(vec!["bar".to_string(), "foo".to_string()])
-        );
+        assert_eq!(lits(r"foo\d+|bar"), strings(&["bar", "foo"]));
         assert_eq!(lits(r"foo|\d+"), None);
         assert_eq!(
             lits(r"(?i)\b(?:he|she)\b"),
-            Some(vec!["he".to_string()]),
-            "'she' contains 'he'"
+            strings(&["<he>", "<she>"]),
+            "a bounded 'he' is not inside 'she'"
         );
+        assert_eq!(lits(r"(?i)(?:he|she)\b"), strings(&["he>"]));
+    }
+
+    #[test]
+    fn neighbours_that_always_end_in_a_non_word_byte_bound_a_literal() {
+        assert_eq!(
+            lits(r"(?:an?|one)\s(?:old\s)?(?:man|woman)\b"),
+            strings(&["<man>", "<woman>"])
+        );
+        assert_eq!(lits(r"\d+(?:\s|x)man"), strings(&["man"]));
+        assert_eq!(lits(r"^Age:\s\d+"), strings(&["<age:>"]));
     }
 
     #[test]
     fn optional_parts_are_not_required() {
         assert_eq!(lits(r"(?:abc)?\d+"), None);
-        assert_eq!(
-            lits(r"x(?:abc)?yz"),
-            Some(vec!["xabcyz".to_string(), "xyz".to_string()])
-        );
+        assert_eq!(lits(r"x(?:abc)?yz"), strings(&["xabcyz", "xyz"]));
+    }
+
+    fn literal(text: &str, bounded: bool) -> Literal {
+        Literal {
+            text: text.into(),
+            bounded_before: bounded,
+            bounded_after: bounded,
+        }
     }
 
     #[test]
-    fn candidates_are_the_sentences_holding_a_literal() {
+    fn hits_are_occurrences_inside_one_sentence_with_the_bounds_asked_for() {
         let pre = Prefilter::new(&[
-            Some(vec!["arrest".into()]),
+            Some(vec![literal("arrest", false)]),
             None,
-            Some(vec!["detainer".into()]),
+            Some(vec![literal("he", true)]),
         ]);
-        let view = "He was ARRESTED. Nothing here. A detainer and an arrest.";
+        let view = "He was ARRESTED. Nothing here. The man said he knew.";
         let sentences = [0..16, 17..30, 31..view.len()];
-        assert_eq!(
-            pre.candidates(view, &sentences),
-            vec![vec![0, 2], vec![0, 1, 2], vec![2]]
-        );
+        let hits = pre.candidates(view, &sentences);
+        let spans = |rule: usize| -> Vec<(u32, u32, u32)> {
+            hits[rule]
+                .iter()
+                .map(|h| (h.start, h.end, h.sentence))
+                .collect()
+        };
+        assert_eq!(spans(0), [(7, 13, 0)]);
+        assert_eq!(spans(1), [(0, 16, 0), (17, 30, 1), (31, 52, 2)]);
+        assert_eq!(spans(2), [(0, 2, 0), (44, 46, 2)], "not the 'he' of 'The'");
     }
 }

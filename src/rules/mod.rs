@@ -16,7 +16,7 @@ mod schema;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use regex::{Regex, RegexBuilder};
+use regex_automata::meta::{self, Regex};
 
 use crate::error::{Location, RuleError, RuleProblem};
 use crate::mention::{Field, Value};
@@ -49,8 +49,8 @@ impl LazyRegex {
         }
     }
 
-    /// Compiles now, returning the regex crate's error if it fails.
-    fn force(&self) -> Result<&Regex, regex::Error> {
+    /// Compiles now, returning the regex engine's error if it fails.
+    fn force(&self) -> Result<&Regex, Box<meta::BuildError>> {
         if let Some(regex) = self.compiled.get() {
             return Ok(regex);
         }
@@ -74,11 +74,17 @@ impl std::ops::Deref for LazyRegex {
     }
 }
 
-fn build_regex(source: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(source)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
-        .build()
+/// The regex crate's own engine, used directly because the matcher searches
+/// spans of a sentence (the `regex` API only sets where a search starts).
+/// Configured as `regex::RegexBuilder::{size_limit, dfa_size_limit}` would.
+fn build_regex(source: &str) -> Result<Regex, Box<meta::BuildError>> {
+    let config = meta::Config::new()
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .hybrid_cache_capacity(REGEX_DFA_SIZE_LIMIT);
+    meta::Builder::new()
+        .configure(config)
+        .build(source)
+        .map_err(Box::new)
 }
 
 /// Where a rule applies relative to the mentions it steers (cue rules only).
@@ -133,7 +139,10 @@ pub struct Rule {
     pub range: Option<(i64, i64)>,
     /// Literals one of which every match contains (lowercase), found by the
     /// prefilter analysis; `None` when the rule must run on every sentence.
-    pub literals: Option<Vec<String>>,
+    pub literals: Option<Vec<crate::prefilter::Literal>>,
+    /// The longest match possible, in bytes, when the pattern bounds it:
+    /// then a match holding a literal lies within this distance of it.
+    pub max_len: Option<usize>,
     /// Positive examples.
     pub examples: Vec<Example>,
     /// Texts that must give nothing.
@@ -535,11 +544,12 @@ impl<'a> Loader<'a> {
         let regex = LazyRegex::new(expanded);
         if self.eager {
             if let Err(e) = regex.force() {
-                let message = match e {
-                    regex::Error::CompiledTooBig(limit) => format!(
+                let message = match (e.size_limit(), e.syntax_error()) {
+                    (Some(limit), _) => format!(
                         "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
                     ),
-                    other => format!("rule {id}: invalid regex:\n{other}"),
+                    (None, Some(syntax)) => format!("rule {id}: invalid regex:\n{syntax}"),
+                    (None, None) => format!("rule {id}: invalid regex:\n{e}"),
                 };
                 self.problem(path, pattern_at, message);
                 return None;
@@ -645,6 +655,7 @@ impl<'a> Loader<'a> {
             anchors_document: raw.anchors_document,
             range,
             literals: crate::prefilter::literals_of(&hir),
+            max_len: hir.properties().maximum_len(),
             examples,
             counter_examples,
             description: raw.description,
