@@ -39,8 +39,8 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
     let mut mentions = Vec::new();
     for index in rules {
         let rule = &pack.rules[index];
-        let filtered = pack.prefilter.filters(index);
-        for_each_match(rule, filtered, doc, &candidates[index], |sentence, caps| {
+        let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
+        for_each_match(rule, bound, doc, &candidates[index], |sentence, caps| {
             let range = &doc.sentences[sentence];
             let text = &doc.view[range.clone()];
             // A capture that did not take part (the other side of an
@@ -91,18 +91,19 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
 /// Calls `found(sentence, captures)` for each match of `rule`, exactly the
 /// matches a left-to-right search of every sentence would give, while
 /// reading only the text around the rule's literal occurrences (`hits`,
-/// sorted; whole sentences when the rule is not `filtered`).
+/// sorted).
 ///
-/// Every match holds one of the hits. When the pattern bounds its match
-/// length to `L`, a match holding hit `h` lies in `h.start - L .. h.end + L`,
-/// so that window is all that is searched for `h`. A match found there that
+/// Every match holds one of the hits. With a `bound` `L` on the match
+/// length, a match holding hit `h` lies in `h.start - L .. h.end + L`, so
+/// that window is all that is searched for `h`. A match found there that
 /// starts after `h.end` may not be the leftmost one (a match starting
 /// before it could run past the window), so it is set aside: the hit it
 /// holds comes later and finds it with a window of its own. Without a
-/// bound, the window runs to the end of the sentence.
+/// bound, a hit (the sentence's first) stands for its sentence, searched to
+/// its end from the hit, less the most a match can hold before its literal.
 fn for_each_match(
     rule: &Rule,
-    filtered: bool,
+    bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
     mut found: impl FnMut(usize, &Captures),
@@ -112,9 +113,8 @@ fn for_each_match(
     // Matches start at or after `pos` (a view offset): the end of the last
     // match, or a point before which no match can start.
     let mut pos = 0;
-    let bound = rule.max_len.filter(|_| filtered);
-    // Without literals a hit is a whole sentence, searched to its end.
-    let whole_sentences = !filtered;
+    // Without a bound, the hit's sentence is searched to its end.
+    let whole_sentences = bound.is_none();
     for hit in hits {
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
@@ -128,10 +128,9 @@ fn for_each_match(
             if !searched {
                 break;
             }
-            let from = match bound {
-                Some(len) => pos.max(range.start).max(hit_start.saturating_sub(len)),
-                None => pos.max(range.start),
-            };
+            // A match starts at most `reach` bytes before its literal.
+            let reach = rule.reach_back.or(bound).unwrap_or(usize::MAX);
+            let from = pos.max(range.start).max(hit_start.saturating_sub(reach));
             let to = bound.map_or(range.end, |len| range.end.min(hit_end + len));
             let haystack = &doc.view[range.clone()];
             let input = Input::new(haystack).span(from - range.start..to - range.start);

@@ -14,8 +14,12 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Literal sets larger than this are not expanded further (cross products).
 const MAX_SET: usize = 256;
-/// Literals shorter than this occur nearly everywhere; a set holding one is useless.
+/// Literals shorter than this occur nearly everywhere; a set holding one is
+/// useless. Digits are the exception: most sentences of prose have none.
 const MIN_USEFUL_LEN: usize = 2;
+/// Classes of up to this many characters are expanded into literals
+/// (larger ones only when they hold nothing but ASCII digits).
+const MAX_CLASS: usize = 4;
 
 /// A literal every match of some rule contains, with what the rule's regex
 /// guarantees about the bytes on either side of it.
@@ -27,6 +31,9 @@ pub struct Literal {
     pub bounded_before: bool,
     /// The byte after it is never an ASCII word byte.
     pub bounded_after: bool,
+    /// The most bytes a match can hold before this occurrence (`None`: no
+    /// bound). A match holding the literal starts at most this far before it.
+    pub reach_back: Option<usize>,
 }
 
 impl Literal {
@@ -35,29 +42,46 @@ impl Literal {
             text,
             bounded_before: false,
             bounded_after: false,
+            reach_back: Some(0),
         }
     }
 
-    /// True when an occurrence of `self` inside `other` is implied by
-    /// every occurrence of `other` (so `other` adds nothing to a set holding `self`).
-    fn implied_by(&self, other: &Literal) -> bool {
+    /// Where an occurrence of `self` inside `other` is implied by every
+    /// occurrence of `other` (so `other` adds nothing to a set holding
+    /// `self`), as an offset in `other`.
+    fn implied_by(&self, other: &Literal) -> Option<usize> {
         let outer = other.text.as_bytes();
-        other.text.match_indices(&self.text).any(|(at, _)| {
-            let end = at + self.text.len();
-            let before = !self.bounded_before
-                || if at == 0 {
-                    other.bounded_before
-                } else {
-                    !is_word_byte(outer[at - 1])
-                };
-            let after = !self.bounded_after
-                || if end == outer.len() {
-                    other.bounded_after
-                } else {
-                    !is_word_byte(outer[end])
-                };
-            before && after
-        })
+        other
+            .text
+            .match_indices(&self.text)
+            .map(|(at, _)| at)
+            .find(|&at| {
+                let end = at + self.text.len();
+                let before = !self.bounded_before
+                    || if at == 0 {
+                        other.bounded_before
+                    } else {
+                        !is_word_byte(outer[at - 1])
+                    };
+                let after = !self.bounded_after
+                    || if end == outer.len() {
+                        other.bounded_after
+                    } else {
+                        !is_word_byte(outer[end])
+                    };
+                before && after
+            })
+    }
+
+    /// Moves the occurrence `by` bytes later in the match (or nowhere known).
+    fn shifted(mut self, by: Option<usize>) -> Literal {
+        self.reach_back = self.reach_back.zip(by).map(|(a, b)| a + b);
+        self
+    }
+
+    fn is_useful(&self) -> bool {
+        self.text.len() >= MIN_USEFUL_LEN
+            || (!self.text.is_empty() && self.text.bytes().all(|b| b.is_ascii_digit()))
     }
 
     /// How selective an occurrence is: a bounded side counts like one more byte.
@@ -84,9 +108,7 @@ pub fn required_literals(pattern: &str) -> Option<Vec<Literal>> {
 /// [`required_literals`] of an already parsed pattern.
 pub fn literals_of(hir: &Hir) -> Option<Vec<Literal>> {
     let set = minimal(required(hir)?);
-    set.iter()
-        .all(|l| l.text.len() >= MIN_USEFUL_LEN)
-        .then_some(set)
+    set.iter().all(Literal::is_useful).then_some(set)
 }
 
 /// Drops every literal whose occurrences imply an occurrence of another
@@ -96,8 +118,16 @@ fn minimal(mut set: Vec<Literal>) -> Vec<Literal> {
     set.dedup();
     let mut kept: Vec<Literal> = Vec::new();
     for literal in set {
-        if !kept.iter().any(|k| k.implied_by(&literal)) {
-            kept.push(literal);
+        let implied = kept
+            .iter_mut()
+            .find_map(|k| k.implied_by(&literal).map(|at| (k, at)));
+        match implied {
+            // The kept literal now also stands for this one's occurrences.
+            Some((k, at)) => {
+                let reach = literal.reach_back.map(|r| r + at);
+                k.reach_back = k.reach_back.zip(reach).map(|(a, b)| a.max(b));
+            }
+            None => kept.push(literal),
         }
     }
     kept.sort();
@@ -157,7 +187,11 @@ fn class_chars(class: &Class) -> Option<Vec<char>> {
                 .iter()
                 .map(|r| r.end() as u32 - r.start() as u32 + 1)
                 .sum();
-            if size > 4 {
+            let digits = c
+                .ranges()
+                .iter()
+                .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit());
+            if size > MAX_CLASS as u32 && !digits {
                 return None;
             }
             c.ranges()
@@ -171,7 +205,11 @@ fn class_chars(class: &Class) -> Option<Vec<char>> {
                 .iter()
                 .map(|r| usize::from(r.end() - r.start()) + 1)
                 .sum();
-            if size > 4 {
+            let digits = c
+                .ranges()
+                .iter()
+                .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit());
+            if size > MAX_CLASS && !digits {
                 return None;
             }
             c.ranges()
@@ -227,6 +265,15 @@ fn required(hir: &Hir) -> Option<Vec<Literal>> {
 /// adjacent exact parts are joined into longer literals, other parts are
 /// asked for their own requirement.
 fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
+    // before[k]: the longest the parts before part k can be.
+    let before: Vec<Option<usize>> = std::iter::once(Some(0))
+        .chain(subs.iter().scan(Some(0usize), |total, sub| {
+            *total = total
+                .zip(sub.properties().maximum_len())
+                .map(|(a, b)| a + b);
+            Some(*total)
+        }))
+        .collect();
     let mut candidates: Vec<Vec<Literal>> = Vec::new();
     // The current run of exact parts: where it starts, and its strings.
     let mut run: Option<(usize, Vec<String>)> = None;
@@ -235,23 +282,26 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
             (Some(set), Some((start, prev))) => match product(&prev, &set) {
                 Some(joined) => run = Some((start, joined)),
                 None => {
-                    candidates.push(bounded(subs, start..k, prev));
+                    candidates.push(bounded(subs, start..k, prev, before[start]));
                     run = Some((k, set));
                 }
             },
             (Some(set), None) => run = Some((k, set)),
             (None, prev) => {
                 if let Some((start, set)) = prev {
-                    candidates.push(bounded(subs, start..k, set));
+                    candidates.push(bounded(subs, start..k, set, before[start]));
                 }
-                candidates.extend(required(sub));
+                candidates.extend(
+                    required(sub)
+                        .map(|set| set.into_iter().map(|l| l.shifted(before[k])).collect()),
+                );
             }
         }
     }
     if let Some((start, set)) = run {
-        candidates.push(bounded(subs, start..subs.len(), set));
+        candidates.push(bounded(subs, start..subs.len(), set, before[start]));
     }
-    candidates.retain(|set| set.iter().all(|l| !l.text.is_empty()));
+    candidates.retain(|set| set.iter().all(Literal::is_useful));
     candidates.into_iter().max_by_key(|set| score(set))
 }
 
@@ -260,7 +310,12 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
 /// the run's edge (for a literal with a word byte there), a text edge
 /// assertion, or a neighbouring part that always ends (starts) with a
 /// non-word byte, such as `\s`.
-fn bounded(subs: &[Hir], run: Range<usize>, set: Vec<String>) -> Vec<Literal> {
+fn bounded(
+    subs: &[Hir],
+    run: Range<usize>,
+    set: Vec<String>,
+    reach_back: Option<usize>,
+) -> Vec<Literal> {
     let inner = &subs[run.clone()];
     let looks_before = inner
         .iter()
@@ -281,6 +336,7 @@ fn bounded(subs: &[Hir], run: Range<usize>, set: Vec<String>) -> Vec<Literal> {
             Literal {
                 bounded_before: context_before || (word_before && first),
                 bounded_after: context_after || (word_after && last),
+                reach_back,
                 text,
             }
         })
@@ -422,6 +478,9 @@ pub struct Prefilter {
     uses: Vec<Vec<Use>>,
     /// Rules with no literal requirement: they run on every sentence.
     always: Vec<usize>,
+    /// Rules searched sentence by sentence (no bound on their match
+    /// length): one hit per sentence is all they need.
+    per_sentence: Vec<bool>,
     rule_count: usize,
 }
 
@@ -445,8 +504,9 @@ pub struct Hit {
 }
 
 impl Prefilter {
-    /// Builds the prefilter from each rule's literal set (`None` = always run).
-    pub fn new(rule_literals: &[Option<Vec<Literal>>]) -> Prefilter {
+    /// Builds the prefilter from each rule's literal set (`None` = always
+    /// run) and the longest match it can give (`None` = no bound).
+    pub fn new(rule_literals: &[Option<Vec<Literal>>], max_lens: &[Option<usize>]) -> Prefilter {
         let mut texts: Vec<&str> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut always = Vec::new();
@@ -481,6 +541,9 @@ impl Prefilter {
             scanner,
             uses,
             always,
+            per_sentence: (0..rule_literals.len())
+                .map(|rule| max_lens.get(rule).is_none_or(Option::is_none))
+                .collect(),
             rule_count: rule_literals.len(),
         }
     }
@@ -491,9 +554,16 @@ impl Prefilter {
         !self.always.contains(&rule)
     }
 
+    /// True when `rule` is searched a whole sentence at a time: it has no
+    /// literals, or no bound on its match length.
+    pub fn per_sentence(&self, rule: usize) -> bool {
+        self.per_sentence[rule]
+    }
+
     /// For each rule, where it may match, sorted: every occurrence of its
     /// literals that lies inside one sentence and has the bounds the rule
-    /// asks for; a rule without literals gets each sentence whole.
+    /// asks for (for a [`Prefilter::per_sentence`] rule, the first in each
+    /// sentence); a rule without literals gets each sentence whole.
     pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Vec<Vec<Hit>> {
         let mut out: Vec<Vec<Hit>> = vec![Vec::new(); self.rule_count];
         for &rule in &self.always {
@@ -527,7 +597,13 @@ impl Prefilter {
             };
             for u in &self.uses[found.pattern().as_usize()] {
                 if (free_before || !u.bounded_before) && (free_after || !u.bounded_after) {
-                    out[u.rule].push(hit);
+                    let hits = &mut out[u.rule];
+                    let seen = hits
+                        .last()
+                        .is_some_and(|last| last.sentence == hit.sentence);
+                    if !(seen && self.per_sentence[u.rule]) {
+                        hits.push(hit);
+                    }
                 }
             }
         }
@@ -610,16 +686,21 @@ mod tests {
             text: text.into(),
             bounded_before: bounded,
             bounded_after: bounded,
+            reach_back: None,
         }
     }
 
     #[test]
     fn hits_are_occurrences_inside_one_sentence_with_the_bounds_asked_for() {
-        let pre = Prefilter::new(&[
-            Some(vec![literal("arrest", false)]),
-            None,
-            Some(vec![literal("he", true)]),
-        ]);
+        let pre = Prefilter::new(
+            &[
+                Some(vec![literal("arrest", false)]),
+                None,
+                Some(vec![literal("he", true)]),
+                Some(vec![literal("he", true)]),
+            ],
+            &[Some(10), None, Some(10), None],
+        );
         let view = "He was ARRESTED. Nothing here. The man said he knew.";
         let sentences = [0..16, 17..30, 31..view.len()];
         let hits = pre.candidates(view, &sentences);
@@ -632,5 +713,9 @@ mod tests {
         assert_eq!(spans(0), [(7, 13, 0)]);
         assert_eq!(spans(1), [(0, 16, 0), (17, 30, 1), (31, 52, 2)]);
         assert_eq!(spans(2), [(0, 2, 0), (44, 46, 2)], "not the 'he' of 'The'");
+        let view = "He said he knew. He did.";
+        let hits = pre.candidates(view, &[0..16, 17..24]);
+        assert_eq!(hits[3].len(), 2, "unbounded: one hit per sentence");
+        assert_eq!(hits[2].len(), 3, "bounded: every hit");
     }
 }

@@ -12,7 +12,7 @@ use docket::Pack;
 fn prefilter_never_changes_the_mentions() {
     let filtered = Pack::embedded().unwrap();
     let mut unfiltered = Pack::embedded().unwrap();
-    unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()]);
+    unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[]);
     let mut texts: Vec<String> = common::seed_paths()
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())

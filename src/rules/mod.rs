@@ -143,6 +143,9 @@ pub struct Rule {
     /// The longest match possible, in bytes, when the pattern bounds it:
     /// then a match holding a literal lies within this distance of it.
     pub max_len: Option<usize>,
+    /// The most bytes a match can hold before the occurrence of its literal
+    /// that the prefilter reports (`None`: no bound, or no literals).
+    pub reach_back: Option<usize>,
     /// Positive examples.
     pub examples: Vec<Example>,
     /// Texts that must give nothing.
@@ -450,6 +453,7 @@ impl<'a> Loader<'a> {
             labels,
             prefilter: crate::prefilter::Prefilter::new(
                 &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
+                &rules.iter().map(|r| r.max_len).collect::<Vec<_>>(),
             ),
             rules,
         })
@@ -638,6 +642,7 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
+        let literals = crate::prefilter::literals_of(&hir);
         let examples = self.examples(path, &id, &raw.examples, false);
         let counter_examples = self.examples(path, &id, &raw.counter_examples, true);
         Some(Rule {
@@ -654,7 +659,12 @@ impl<'a> Loader<'a> {
             vetoes,
             anchors_document: raw.anchors_document,
             range,
-            literals: crate::prefilter::literals_of(&hir),
+            reach_back: literals.as_ref().and_then(|set| {
+                set.iter()
+                    .map(|l| l.reach_back)
+                    .try_fold(0, |most, r| Some(most.max(r?)))
+            }),
+            literals,
             max_len: hir.properties().maximum_len(),
             examples,
             counter_examples,
