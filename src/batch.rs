@@ -13,8 +13,6 @@ use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use crate::error::SourceError;
 use crate::source::{read_article, Document, InputFormat, JsonlReader};
 use crate::Extractor;
@@ -201,6 +199,15 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, reports: &mut Vec<Report>) {
     }
 }
 
+fn to_json(value: &impl serde::Serialize, pretty: bool) -> Vec<u8> {
+    if pretty {
+        serde_json::to_vec_pretty(value)
+    } else {
+        serde_json::to_vec(value)
+    }
+    .expect("records serialize")
+}
+
 fn error(input: &str, message: &str) -> Report {
     Report {
         input: input.to_string(),
@@ -227,12 +234,18 @@ enum Rendered {
     Failed(Report),
 }
 
-/// Items per chunk: enough to keep every thread busy, few enough to bound memory.
-const CHUNK_ITEMS: usize = 16;
-/// A chunk also ends when its documents reach this many bytes.
-const CHUNK_BYTES: u64 = 8 << 20;
+/// Items in flight per thread (read, being extracted, or waiting for their
+/// turn to be written): enough to keep every thread busy, few enough to
+/// bound memory.
+const IN_FLIGHT_PER_THREAD: usize = 16;
+/// New items wait while those in flight hold this many input bytes.
+const IN_FLIGHT_BYTES: u64 = 8 << 20;
 
 /// Runs the batch, writing every record to `sink` in input order.
+///
+/// A reader thread reads inputs ahead; each item is extracted as a task of
+/// its own on the pool, so a slow article holds up no other thread; this
+/// thread writes results as soon as every earlier one is written.
 pub fn run(
     extractor: &Extractor,
     inputs: &[Input],
@@ -243,68 +256,91 @@ pub fn run(
     if let (true, Some(dir)) = (options.skip_existing, &options.out_dir) {
         remove_stale_temporaries(dir);
     }
+    let threads = options.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.max(1))
+        .num_threads(threads)
         .build()
         .expect("a thread pool");
     let mut summary = Summary::default();
-    // One chunk is read ahead on its own thread while the pool extracts the
-    // previous one; chunks come back in order, so output order is unchanged.
     std::thread::scope(|scope| {
-        let (sender, chunks) = std::sync::mpsc::sync_channel::<Chunk>(1);
-        scope.spawn(move || read_chunks(inputs, options, &sender));
-        for chunk in chunks {
-            summary.skipped += chunk.skipped;
-            summary.bytes += chunk.bytes;
-            let rendered: Vec<Rendered> = pool.install(|| {
-                chunk
-                    .items
-                    .into_par_iter()
-                    .map(|item| render(extractor, item, options))
-                    .collect()
-            });
-            for r in rendered {
-                deliver(r, &mut summary, sink);
+        let (sender, incoming) = std::sync::mpsc::sync_channel::<Option<Item>>(2 * threads);
+        scope.spawn(move || read_items(inputs, options, &sender));
+        let (done, finished) = std::sync::mpsc::channel::<(usize, Rendered)>();
+        pool.in_place_scope(|tasks| {
+            let mut incoming = incoming.into_iter();
+            let mut exhausted = false;
+            // Sizes of the items in flight, oldest first, and what came back early.
+            let mut in_flight: std::collections::VecDeque<u64> = Default::default();
+            let mut in_flight_bytes = 0;
+            let mut early: std::collections::BTreeMap<usize, Rendered> = Default::default();
+            let (mut started_items, mut written) = (0, 0);
+            loop {
+                while !exhausted
+                    && in_flight.len() < IN_FLIGHT_PER_THREAD * threads
+                    && (in_flight.is_empty() || in_flight_bytes < IN_FLIGHT_BYTES)
+                {
+                    match incoming.next() {
+                        None => exhausted = true,
+                        Some(None) => summary.skipped += 1,
+                        Some(Some(item)) => {
+                            summary.bytes += item.bytes;
+                            in_flight.push_back(item.bytes);
+                            in_flight_bytes += item.bytes;
+                            let (index, done) = (started_items, done.clone());
+                            started_items += 1;
+                            tasks.spawn(move |_| {
+                                let _ = done.send((index, render_caught(extractor, item, options)));
+                            });
+                        }
+                    }
+                }
+                if written == started_items {
+                    break;
+                }
+                let (index, rendered) = finished.recv().expect("every task sends its result");
+                early.insert(index, rendered);
+                while let Some(rendered) = early.remove(&written) {
+                    deliver(rendered, &mut summary, sink);
+                    in_flight_bytes -= in_flight.pop_front().unwrap_or(0);
+                    written += 1;
+                }
+                sink.progress(summary.bytes, summary.articles);
             }
-            sink.progress(summary.bytes, summary.articles);
-        }
+        });
     });
     summary.seconds = started.elapsed().as_secs_f64();
     summary
 }
 
-/// A batch of items read together, with what reading them counted.
-#[derive(Default)]
-struct Chunk {
-    items: Vec<Item>,
-    bytes: u64,
-    skipped: usize,
-}
-
-/// Reads every input into chunks of bounded size and sends them in order;
+/// Reads every input in order and sends each item (`None` for one skipped);
 /// stops early if the receiver is gone.
-fn read_chunks(
+fn read_items(
     inputs: &[Input],
     options: &BatchOptions,
-    sender: &std::sync::mpsc::SyncSender<Chunk>,
+    sender: &std::sync::mpsc::SyncSender<Option<Item>>,
 ) {
-    let mut chunk = Chunk::default();
     for input in inputs {
         for work in items(input, options) {
-            let Some(item) = work else {
-                chunk.skipped += 1;
-                continue;
-            };
-            chunk.bytes += item.bytes;
-            chunk.items.push(item);
-            let full = chunk.items.len() >= CHUNK_ITEMS * options.jobs.max(1)
-                || chunk.bytes >= CHUNK_BYTES;
-            if full && sender.send(std::mem::take(&mut chunk)).is_err() {
+            if sender.send(work).is_err() {
                 return;
             }
         }
     }
-    let _ = sender.send(chunk);
+}
+
+/// [`render`], with a bug in extraction reported as that input's error
+/// instead of ending the batch.
+fn render_caught(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered {
+    let input = item.relative.display().to_string();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        render(extractor, item, options)
+    }))
+    .unwrap_or_else(|_| {
+        Rendered::Failed(error(
+            &input,
+            "internal error while extracting (please report it with this input)",
+        ))
+    })
 }
 
 fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {
@@ -356,16 +392,14 @@ fn render(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered
     let bytes = match options.format {
         OutputFormat::Csv => csv_rows(&record),
         format => {
-            let mut value = serde_json::to_value(&record).expect("records serialize");
-            if options.emit_text {
+            let pretty = format == OutputFormat::Json || options.out_dir.is_some();
+            let mut out = if options.emit_text {
+                let mut value = serde_json::to_value(&record).expect("records serialize");
                 value["text"] = serde_json::Value::String(doc.text.clone());
-            }
-            let mut out = if format == OutputFormat::Json || options.out_dir.is_some() {
-                serde_json::to_vec_pretty(&value)
+                to_json(&value, pretty)
             } else {
-                serde_json::to_vec(&value)
-            }
-            .expect("records serialize");
+                to_json(&record, pretty)
+            };
             out.push(b'\n');
             out
         }
