@@ -101,13 +101,16 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
 /// holds comes later and finds it with a window of its own. Without a
 /// bound, a hit (the sentence's first) stands for its sentence, searched to
 /// its end from the hit, less the most a match can hold before its literal.
-fn for_each_match(
+pub fn for_each_match(
     rule: &Rule,
     bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
     mut found: impl FnMut(usize, &Captures),
 ) {
+    if hits.is_empty() {
+        return;
+    }
     let regex = &*rule.regex;
     let mut caps = regex.create_captures();
     // Matches start at or after `pos` (a view offset): the end of the last

@@ -51,10 +51,10 @@ impl Literal {
     /// `self`), as an offset in `other`.
     fn implied_by(&self, other: &Literal) -> Option<usize> {
         let outer = other.text.as_bytes();
-        other
-            .text
-            .match_indices(&self.text)
-            .map(|(at, _)| at)
+        let inner = self.text.as_bytes();
+        // Literals are short: a plain scan beats building a searcher per pair.
+        (0..(outer.len() + 1).saturating_sub(inner.len()))
+            .filter(|&at| outer[at..].starts_with(inner))
             .find(|&at| {
                 let end = at + self.text.len();
                 let before = !self.bounded_before
@@ -136,6 +136,8 @@ fn minimal(mut set: Vec<Literal>) -> Vec<Literal> {
 
 /// Every string `hir` can match, when that set is finite and small.
 fn exact(hir: &Hir) -> Option<Vec<String>> {
+    // An unbounded part can match infinitely many strings.
+    hir.properties().maximum_len()?;
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![String::new()]),
         HirKind::Literal(lit) => Some(vec![std::str::from_utf8(&lit.0).ok()?.to_lowercase()]),
