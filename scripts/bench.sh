@@ -9,7 +9,9 @@
 # /tmp/docket-bench), never in the repository. spaCy is used if importable
 # (pip install spacy); otherwise its row says so.
 # Prints one table: median wall time, MB/s (10^6 bytes / s, whole process),
-# peak RSS, and docket's ratio over each other program.
+# peak RSS, and docket's ratio over each other program; then start-up
+# times, and the library's per-stage timing (benches/pipeline.rs) on the
+# same corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB="${1:-64}"
@@ -70,3 +72,20 @@ for entry in "${PROGRAMS[@]}"; do
   awk -v n="$name" -v s="$s" -v b="$BYTES" -v r="${RSS_OF[$name]}" -v base="$base" \
     'BEGIN { printf "%-14s %10.2f %10.2f %12.1f %14.2f\n", n, s, b/1e6/s, r/1024, s/base }'
 done
+
+# Start-up: process start to exit, median of 21 runs each.
+ms_median() {
+  local times=()
+  for _ in $(seq 21); do
+    local t0 t1
+    t0=$(date +%s%N); "$@" > /dev/null 2>&1 < /dev/null; t1=$(date +%s%N)
+    times+=("$(( (t1 - t0) / 1000 ))")
+  done
+  printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1/1000}'
+}
+echo
+echo "start-up (median of 21 runs, ms): pack load, no article: $(ms_median "$DOCKET" extract -q --input-format jsonl -)" \
+  "; one small article end to end: $(ms_median "$DOCKET" extract -q seeds/constructed-list-style.txt)"
+echo
+echo "library stages (cargo bench --bench pipeline, in-memory text, 1 run):"
+cargo bench --quiet --bench pipeline -- "$CORPUS" 1 2>/dev/null

@@ -101,7 +101,7 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
 /// holds comes later and finds it with a window of its own. Without a
 /// bound, a hit (the sentence's first) stands for its sentence, searched to
 /// its end from the hit, less the most a match can hold before its literal.
-pub fn for_each_match(
+fn for_each_match(
     rule: &Rule,
     bound: Option<usize>,
     doc: &Segmented,
@@ -200,4 +200,85 @@ fn apply_vetoes(pack: &Pack, mentions: &mut Vec<Mention>) {
             .map(|k| merged[k])
             .is_some_and(|(f, _, end)| f == m.field && end > m.start)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefilter::Prefilter;
+    use crate::rules::PackFiles;
+    use crate::segment::segment;
+    use proptest::prelude::*;
+
+    /// Rules whose windows overlap, whose alternatives compete, and whose
+    /// matches may or may not be bounded.
+    fn pack() -> Pack {
+        let rules = r#"
+[[rule]]
+id = "n.bounded"
+field = "name"
+pattern = 'cat(?:dog)?s?'
+[[rule]]
+id = "n.reach-back"
+field = "name"
+pattern = '(?:dog\s){0,2}cat'
+[[rule]]
+id = "n.to-clause-end"
+field = "name"
+pattern = '\bdog\b[^.]*'
+[[rule]]
+id = "n.priority"
+field = "name"
+pattern = 'x{0,3}catdog|dog'
+[[rule]]
+id = "n.greedy"
+field = "name"
+pattern = '(?:cat|dog)(?:\s(?:cat|dog)){0,3}\b'
+[[rule]]
+id = "n.unbounded-before"
+field = "name"
+pattern = '[a-z]+dog'
+[[rule]]
+id = "n.no-literal"
+field = "name"
+pattern = '[A-Z][a-z]{2}'
+"#;
+        let mut files = PackFiles::default();
+        files
+            .files
+            .insert("pack.toml".into(), "[pack]\nname = \"t\"\n".into());
+        files.files.insert("rules.toml".into(), rules.into());
+        Pack::from_files(&files).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn windows_find_what_a_full_scan_finds(
+            tokens in proptest::collection::vec(
+                prop::sample::select(vec!["cat", "dog", "catdog", "x", "s", " ", ". ", "Cat", "DOG", "\n\n", "hotdog"]),
+                0..40,
+            )
+        ) {
+            let filtered = pack();
+            let mut unfiltered = pack();
+            unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[]);
+            let text = tokens.concat();
+            let doc = segment(&text, &[]);
+            prop_assert_eq!(
+                find_mentions(&filtered, &doc, RuleSelection::All),
+                find_mentions(&unfiltered, &doc, RuleSelection::All)
+            );
+        }
+    }
+
+    #[test]
+    fn the_rules_above_exercise_every_search_mode() {
+        let pack = pack();
+        let bounded: Vec<bool> = (0..pack.rules.len())
+            .map(|i| !pack.prefilter.per_sentence(i))
+            .collect();
+        assert_eq!(bounded, [true, true, false, true, true, false, false]);
+        assert_eq!(pack.rules[1].reach_back, Some(8));
+        assert_eq!(pack.rules[5].reach_back, None);
+    }
 }

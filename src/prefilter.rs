@@ -544,7 +544,9 @@ impl Prefilter {
             uses,
             always,
             per_sentence: (0..rule_literals.len())
-                .map(|rule| max_lens.get(rule).is_none_or(Option::is_none))
+                .map(|rule| {
+                    rule_literals[rule].is_none() || max_lens.get(rule).is_none_or(Option::is_none)
+                })
                 .collect(),
             rule_count: rule_literals.len(),
         }
