@@ -411,21 +411,43 @@ impl<'a> Loader<'a> {
             subpatterns: &subpatterns,
             lexicons: &lexicons,
         };
-        let mut rules = Vec::new();
+        // Three passes, so that the costly part (parsing and analysing each
+        // expanded pattern) runs in parallel while problems are still
+        // reported rule by rule, in file order.
         let mut ids: BTreeMap<String, Location> = BTreeMap::new();
+        let mut pending = Vec::new();
         for (path, raw) in raw_rules {
             let location = self.located(&path, raw.id.span().start);
-            if let Some(first) = ids.get(raw.id.get_ref()) {
-                let message = format!(
-                    "duplicate rule id {:?} (first defined at {first})",
-                    raw.id.get_ref()
-                );
-                self.problem(&path, raw.id.span().start, message);
-                continue;
-            }
-            ids.insert(raw.id.get_ref().clone(), location);
-            if let Some(rule) = self.compile_rule(&path, raw, &defs, &lexicons) {
-                rules.push(rule);
+            let prepared = if let Some(first) = ids.get(raw.id.get_ref()) {
+                Prepared::Failed {
+                    at: raw.id.span().start,
+                    message: format!(
+                        "duplicate rule id {:?} (first defined at {first})",
+                        raw.id.get_ref()
+                    ),
+                }
+            } else {
+                ids.insert(raw.id.get_ref().clone(), location);
+                self.prepare(&raw, &defs)
+            };
+            pending.push((path, raw, prepared));
+        }
+        let eager = self.eager;
+        let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
+            Prepared::Expanded(pattern) => Some(analyse(raw.id.get_ref(), pattern, eager)),
+            Prepared::Failed { .. } => None,
+        });
+        let mut rules = Vec::new();
+        for ((path, raw, prepared), analysis) in pending.into_iter().zip(analyses) {
+            match (prepared, analysis) {
+                (Prepared::Failed { at, message }, _) => self.problem(&path, at, message),
+                (_, Some(Err(message))) => {
+                    self.problem(&path, raw.pattern.span().start, message);
+                }
+                (_, Some(Ok(analysis))) => {
+                    rules.extend(self.compile_rule(&path, raw, analysis, &lexicons));
+                }
+                (Prepared::Expanded(_), None) => unreachable!("every expanded rule is analysed"),
             }
         }
         self.check_labels(&manifest, &lexicons);
@@ -509,57 +531,46 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// The first pass over a rule: its field is known and its pattern
+    /// expands (sub-patterns and lexicons spliced in).
+    fn prepare(&mut self, raw: &RawRule, defs: &Defs<'_>) -> Prepared {
+        let id = raw.id.get_ref();
+        if Field::parse(raw.field.get_ref()).is_none() {
+            let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            return Prepared::Failed {
+                at: raw.field.span().start,
+                message: format!(
+                    "rule {id}: unknown field {:?}; use one of {}",
+                    raw.field.get_ref(),
+                    names.join(", ")
+                ),
+            };
+        }
+        match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
+            Ok(expanded) => Prepared::Expanded(ascii_word_boundaries(&expanded)),
+            Err(message) => Prepared::Failed {
+                at: raw.pattern.span().start,
+                message: format!("rule {id}: {message}"),
+            },
+        }
+    }
+
     fn compile_rule(
         &mut self,
         path: &str,
         raw: RawRule,
-        defs: &Defs<'_>,
+        analysis: Analysis,
         lexicons: &BTreeMap<String, Lexicon>,
     ) -> Option<Rule> {
         let id = raw.id.get_ref().clone();
         let field_at = raw.field.span().start;
-        let Some(field) = Field::parse(raw.field.get_ref()) else {
-            let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
-            let message = format!(
-                "rule {id}: unknown field {:?}; use one of {}",
-                raw.field.get_ref(),
-                names.join(", ")
-            );
-            self.problem(path, field_at, message);
-            return None;
-        };
-        let pattern_at = raw.pattern.span().start;
-        let expanded =
-            match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
-                Ok(e) => e,
-                Err(message) => {
-                    self.problem(path, pattern_at, format!("rule {id}: {message}"));
-                    return None;
-                }
-            };
-        let expanded = ascii_word_boundaries(&expanded);
-        let hir = match regex_syntax::ParserBuilder::new().build().parse(&expanded) {
-            Ok(hir) => hir,
-            Err(e) => {
-                self.problem(path, pattern_at, format!("rule {id}: invalid regex:\n{e}"));
-                return None;
-            }
-        };
-        let regex = LazyRegex::new(expanded);
-        if self.eager {
-            if let Err(e) = regex.force() {
-                let message = match (e.size_limit(), e.syntax_error()) {
-                    (Some(limit), _) => format!(
-                        "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
-                    ),
-                    (None, Some(syntax)) => format!("rule {id}: invalid regex:\n{syntax}"),
-                    (None, None) => format!("rule {id}: invalid regex:\n{e}"),
-                };
-                self.problem(path, pattern_at, message);
-                return None;
-            }
-        }
-        let names = capture_names(&hir);
+        let field = Field::parse(raw.field.get_ref())?;
+        let Analysis {
+            regex,
+            names,
+            literals,
+            max_len,
+        } = analysis;
         let capture = match raw.capture.as_ref() {
             Some(name) => match names.iter().find(|(n, _)| n == name.get_ref()) {
                 Some((_, i)) => *i,
@@ -642,7 +653,6 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        let literals = crate::prefilter::literals_of(&hir);
         let examples = self.examples(path, &id, &raw.examples, false);
         let counter_examples = self.examples(path, &id, &raw.counter_examples, true);
         Some(Rule {
@@ -665,7 +675,7 @@ impl<'a> Loader<'a> {
                     .try_fold(0, |most, r| Some(most.max(r?)))
             }),
             literals,
-            max_len: hir.properties().maximum_len(),
+            max_len,
             examples,
             counter_examples,
             description: raw.description,
@@ -726,6 +736,82 @@ impl<'a> Loader<'a> {
 /// their ASCII forms too: the matching view has only ASCII spaces inside a
 /// sentence, and only ASCII digits normalize, so the meaning is unchanged
 /// while the lazy DFA stays small.
+/// `f` over `items`, in order, on scoped threads of this call's own (a
+/// shared pool would make one slow pack load wait for another's).
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    // Thread k takes items k, k + threads, ...: costly rules are spread out.
+    let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..threads)
+            .map(|k| {
+                let f = &f;
+                scope.spawn(move || {
+                    (k..items.len())
+                        .step_by(threads)
+                        .map(|i| (i, f(&items[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for part in parts {
+            for (i, result) in part.join().expect("rule analysis does not panic") {
+                out[i] = Some(result);
+            }
+        }
+    });
+    out.into_iter()
+        .map(|r| r.expect("every item is analysed"))
+        .collect()
+}
+
+/// A rule after its first pass.
+enum Prepared {
+    /// Its pattern, expanded and ready to parse.
+    Expanded(String),
+    /// A problem found at byte `at` of the rule file.
+    Failed { at: usize, message: String },
+}
+
+/// What parsing a rule's expanded pattern tells: a pure function of the
+/// pattern, so rules are analysed in parallel.
+struct Analysis {
+    regex: LazyRegex,
+    /// Capture group names and indexes.
+    names: Vec<(String, usize)>,
+    literals: Option<Vec<crate::prefilter::Literal>>,
+    max_len: Option<usize>,
+}
+
+/// Parses `pattern` (and compiles it now when `eager`), or says why it cannot be.
+fn analyse(id: &str, pattern: &str, eager: bool) -> Result<Analysis, String> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .map_err(|e| format!("rule {id}: invalid regex:\n{e}"))?;
+    let regex = LazyRegex::new(pattern.to_string());
+    if eager {
+        if let Err(e) = regex.force() {
+            return Err(match (e.size_limit(), e.syntax_error()) {
+                (Some(limit), _) => format!(
+                    "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
+                ),
+                (None, Some(syntax)) => format!("rule {id}: invalid regex:\n{syntax}"),
+                (None, None) => format!("rule {id}: invalid regex:\n{e}"),
+            });
+        }
+    }
+    Ok(Analysis {
+        regex,
+        names: capture_names(&hir),
+        literals: crate::prefilter::literals_of(&hir),
+        max_len: hir.properties().maximum_len(),
+    })
+}
+
 fn ascii_word_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
