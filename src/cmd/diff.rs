@@ -7,9 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
-use docket::batch;
 use docket::review::diff::{self, Records};
-use docket::review::inputs;
 use docket::{Document, Extractor};
 use rayon::prelude::*;
 
@@ -84,26 +82,8 @@ fn run_packs(rules: &[PathBuf], args: &[String]) -> Result<(Records, Records, bo
         _ => Extractor::embedded()?,
     };
     let new = Extractor::from_dir(rules.last().expect("one or two packs"))?;
-    let (expanded, reports) = batch::expand_inputs(args);
-    let mut failed = !reports.is_empty();
-    for report in &reports {
-        eprintln!(
-            "docket: {}: {}: {}",
-            report.severity, report.input, report.message
-        );
-    }
     let mut docs: Vec<Document> = Vec::new();
-    for input in &expanded {
-        for doc in inputs::documents(input) {
-            match doc {
-                Ok(doc) => docs.push(doc),
-                Err(e) => {
-                    eprintln!("docket: error: {e}");
-                    failed = true;
-                }
-            }
-        }
-    }
+    let failed = super::for_each_document(args, |doc| docs.push(doc));
     let subjects = |extractor: &Extractor, doc: &Document| -> Vec<serde_json::Value> {
         let record = extractor.record(doc);
         let value = serde_json::to_value(&record.subjects).expect("records serialize");

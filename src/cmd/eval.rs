@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::{load_extractor, read_document, PackArgs, EXIT_OK};
+use crate::{load_extractor, PackArgs, EXIT_OK, EXIT_SOME_FAILED};
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
@@ -20,9 +20,9 @@ pub struct EvalArgs {
     /// List every false positive and false negative with its context and rule.
     #[arg(long)]
     pub show_errors: bool,
-    /// Input articles.
+    /// Input files, folders (recursive), glob patterns, or - for JSONL on stdin.
     #[arg(required = true)]
-    pub inputs: Vec<PathBuf>,
+    pub inputs: Vec<String>,
 }
 
 pub fn eval(args: EvalArgs) -> Result<u8> {
@@ -30,10 +30,9 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
     let gold = read_gold(&args.gold)?;
     let mut preds = BTreeMap::new();
     let mut articles = Vec::new();
-    for input in &args.inputs {
-        let doc = read_document(input)?;
+    let failed = super::for_each_document(&args.inputs, |doc| {
         if !gold.contains_key(&doc.id) {
-            continue;
+            return;
         }
         let record = extractor.record(&doc);
         let subjects = record
@@ -43,7 +42,7 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
             .collect();
         preds.insert(doc.id.clone(), subjects);
         articles.push((doc, record));
-    }
+    });
     let score = docket::eval::score(&gold, &preds);
     if args.json {
         println!(
@@ -60,7 +59,7 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
             }
         }
     }
-    Ok(EXIT_OK)
+    Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
 }
 
 fn read_gold(dir: &Path) -> Result<BTreeMap<String, Vec<serde_json::Value>>> {

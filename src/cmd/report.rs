@@ -5,8 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use docket::batch;
-use docket::review::{html, inputs};
+use docket::review::html;
 use docket::Record;
 
 use crate::{load_extractor, PackArgs, EXIT_OK, EXIT_SOME_FAILED};
@@ -26,36 +25,25 @@ pub struct ReportArgs {
 pub fn report(args: ReportArgs) -> Result<u8> {
     let extractor = load_extractor(&args.pack)?;
     let pack = extractor.pack();
-    let (expanded, reports) = batch::expand_inputs(&args.inputs);
-    let mut failed = !reports.is_empty();
-    for report in &reports {
-        eprintln!(
-            "docket: {}: {}: {}",
-            report.severity, report.input, report.message
-        );
-    }
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create", args.output.display()))?;
     let mut taken = BTreeSet::from(["index.html".to_string()]);
     let mut entries = Vec::new();
-    for doc in expanded.iter().flat_map(inputs::documents) {
-        let doc = match doc {
-            Ok(doc) => doc,
-            Err(e) => {
-                eprintln!("docket: error: {e}");
-                failed = true;
-                continue;
-            }
-        };
+    let mut written = Ok(());
+    let failed = super::for_each_document(&args.inputs, |doc| {
+        if written.is_err() {
+            return;
+        }
         let extraction = extractor.extract(&doc);
         let record = Record::build(pack, &doc, &extraction);
         let name = html::page_name(&doc.id, &mut taken);
-        write(
+        written = write(
             &args.output.join(&name),
             &html::article_page(pack, &doc, &extraction, &record),
-        )?;
+        );
         entries.push(html::IndexEntry::new(&name, &doc, &extraction));
-    }
+    });
+    written?;
     let index = args.output.join("index.html");
     write(&index, &html::index_page(&entries, pack))?;
     eprintln!("docket: {} articles: {}", entries.len(), index.display());
