@@ -269,7 +269,7 @@ fn invalid_utf8_in_a_rule_file_or_lexicon() {
     let dir = pack(&[("pack.toml", MANIFEST.as_bytes()), ("rules.toml", &rule)]);
     let err = refused("invalid UTF-8 rule file", dir.path(), 10);
     assert!(
-        err.contains("rules.toml:1:1: file is not valid UTF-8 (first bad byte at offset 40); save it as UTF-8"),
+        err.contains("rules.toml:4:11: file is not valid UTF-8 (first bad byte at offset 40); save it as UTF-8"),
         "{err}"
     );
     cli_refuses(dir.path(), "not valid UTF-8");
@@ -282,7 +282,7 @@ fn invalid_utf8_in_a_rule_file_or_lexicon() {
     ]);
     let err = refused("invalid UTF-8 lexicon", dir.path(), 10);
     assert!(
-        err.contains("l.tsv:1:1: file is not valid UTF-8 (first bad byte at offset 9)"),
+        err.contains("l.tsv:2:4: file is not valid UTF-8 (first bad byte at offset 9)"),
         "{err}"
     );
 }

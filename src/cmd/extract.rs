@@ -125,13 +125,16 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         } else {
             String::new()
         };
+        let rate = summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9);
+        // Under a megabyte the rate says more in kB/s (and start-up dominates it).
+        let rate = if summary.bytes < 1_000_000 {
+            format!("{:.1} kB/s", rate * 1e3)
+        } else {
+            format!("{rate:.1} MB/s")
+        };
         eprintln!(
-            "docket: {} articles, {} subjects, {} warnings, {errors} errors{skipped} in {:.2}s ({:.1} MB/s)",
-            summary.articles,
-            summary.subjects,
-            summary.warnings,
-            summary.seconds,
-            summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9)
+            "docket: {} articles, {} subjects, {} warnings, {errors} errors{skipped} in {:.2}s ({rate})",
+            summary.articles, summary.subjects, summary.warnings, summary.seconds,
         );
     }
     Ok(if errors > 0 {

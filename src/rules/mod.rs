@@ -282,15 +282,13 @@ fn read_tree(
             .to_string_lossy()
             .replace('\\', "/");
         let text = String::from_utf8(bytes).map_err(|e| {
+            // The bytes before the bad one are valid: locate it in them.
+            let offset = e.utf8_error().valid_up_to();
+            let before = std::str::from_utf8(&e.as_bytes()[..offset]).unwrap_or_default();
             RuleError::Invalid(vec![RuleProblem {
-                location: Location {
-                    file: path.display().to_string(),
-                    line: 1,
-                    column: 1,
-                },
+                location: Location::at(&path.display().to_string(), before, offset),
                 message: format!(
-                    "file is not valid UTF-8 (first bad byte at offset {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
+                    "file is not valid UTF-8 (first bad byte at offset {offset}); save it as UTF-8"
                 ),
             }])
         })?;
