@@ -230,8 +230,14 @@ impl<'a> State<'a> {
         self.end_aside(m.sentence);
         match m.field {
             Field::People | Field::Period | Field::State => {
-                self.facts.push(i);
-                self.fates[i] = Fate::Fact;
+                // People spoken of in general ("people arrested for ...") have
+                // no count: they steer assembly but are no fact to report.
+                if m.field == Field::People && m.value.as_int().is_none() {
+                    self.fates[i] = Fate::Cue;
+                } else {
+                    self.facts.push(i);
+                    self.fates[i] = Fate::Fact;
+                }
                 // A group ("five gang members") takes the stage: what follows is
                 // said of the group, not of the last person described.
                 if m.field == Field::People && !self.focus_in(m.sentence) {
