@@ -211,9 +211,19 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
 /// spaces between them (a one-space run is its own separator). Runs end
 /// rarely, which keeps this loop free of mispredicted branches.
 fn plain_run_len(bytes: &[u8]) -> usize {
-    let mut n = bytes.iter().take_while(|&&b| PLAIN[usize::from(b)]).count();
-    if let Some(double) = memchr::memmem::find(&bytes[..n], b"  ") {
-        n = double;
+    // Stop at a byte that is not plain, or at the second of two spaces
+    // (then back to the first: the whole run is the caller's).
+    let mut n = 0;
+    let mut previous = 0u8;
+    for &b in bytes {
+        if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
+            break;
+        }
+        previous = b;
+        n += 1;
+    }
+    if n > 0 && previous == b' ' && bytes.get(n) == Some(&b' ') {
+        n -= 1;
     }
     // A space that may start a longer whitespace run is left to the caller.
     let next_is_graphic = bytes.get(n).is_some_and(u8::is_ascii_graphic);

@@ -223,7 +223,7 @@ fn subject_record(
         |slot: &Option<crate::assemble::Slot>| slot.as_ref().and_then(|s| s.value.as_int());
     SubjectRecord {
         id: format!("s{}", k + 1),
-        name: s.name.as_ref().map(|slot| text_of(slot.mention)),
+        name: str_of(&s.name),
         age: int_of(&s.age),
         sex: str_of(&s.sex),
         nationality: str_of(&s.nationality),
