@@ -38,7 +38,9 @@ const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
-    compiled: std::sync::OnceLock<Regex>,
+    /// Compiled once: threads that need it meanwhile wait instead of
+    /// compiling it again (every thread of a batch starts on the same rules).
+    compiled: std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>,
 }
 
 impl LazyRegex {
@@ -50,12 +52,11 @@ impl LazyRegex {
     }
 
     /// Compiles now, returning the regex engine's error if it fails.
-    fn force(&self) -> Result<&Regex, Box<meta::BuildError>> {
-        if let Some(regex) = self.compiled.get() {
-            return Ok(regex);
-        }
-        let regex = build_regex(&self.source)?;
-        Ok(self.compiled.get_or_init(|| regex))
+    fn force(&self) -> Result<&Regex, &meta::BuildError> {
+        self.compiled
+            .get_or_init(|| build_regex(&self.source))
+            .as_ref()
+            .map_err(|e| &**e)
     }
 
     /// The expanded source.
