@@ -2,10 +2,11 @@
 //!
 //!   cargo bench --bench pipeline -- [DIR] [RUNS]
 //!
-//! Reads every `.txt` under DIR (default: `seeds/`) into memory, then times
-//! pack loading and, over all articles, each stage on its own: segmentation,
-//! prefilter scan, matching (rules and normalization), assembly, and record
-//! rendering to JSON. Prints the median of RUNS (default 3) per stage, its
+//! Reads every article under DIR (default: `seeds/`) into memory, as
+//! `docket extract DIR` would read it, then times pack loading and, over
+//! all articles, each stage on its own: segmentation, prefilter scan,
+//! matching (rules and normalization), assembly, and record rendering to
+//! JSON. Prints the median of RUNS (default 3) per stage, its
 //! share and MB/s. No file reading or output writing is timed, so this is
 //! the engine's own speed; `scripts/bench.sh` times the whole program.
 
@@ -105,30 +106,13 @@ fn median(samples: &[[Duration; 6]], stage: usize) -> Duration {
     v[v.len() / 2]
 }
 
+/// Every article under `dir`, read as `docket extract` reads a folder.
 fn read_corpus(dir: &Path) -> Vec<Document> {
-    let mut paths = Vec::new();
-    collect(dir, &mut paths);
-    paths.sort();
-    paths
+    let (inputs, problems) = docket::batch::expand_inputs(&[dir.display().to_string()]);
+    assert!(problems.is_empty(), "the corpus folder is readable");
+    inputs
         .iter()
-        .map(|p| {
-            let raw = std::fs::read(p).expect("corpus files are readable");
-            let name = p.display().to_string();
-            Document::from_bytes(&name, &name, &raw)
-        })
+        .flat_map(docket::review::inputs::documents)
+        .map(|doc| doc.expect("corpus files are readable"))
         .collect()
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir)
-        .expect("the corpus folder is readable")
-        .flatten()
-    {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "txt") {
-            out.push(path);
-        }
-    }
 }

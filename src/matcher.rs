@@ -118,6 +118,8 @@ fn for_each_match(
     let mut pos = 0;
     // Without a bound, the hit's sentence is searched to its end.
     let whole_sentences = bound.is_none();
+    // A match starts at most `reach` bytes before its literal.
+    let reach = rule.reach_back.or(bound).unwrap_or(usize::MAX);
     for hit in hits {
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
@@ -131,8 +133,6 @@ fn for_each_match(
             if !searched {
                 break;
             }
-            // A match starts at most `reach` bytes before its literal.
-            let reach = rule.reach_back.or(bound).unwrap_or(usize::MAX);
             let from = pos.max(range.start).max(hit_start.saturating_sub(reach));
             let to = bound.map_or(range.end, |len| range.end.min(hit_end + len));
             let haystack = &doc.view[range.clone()];

@@ -192,71 +192,64 @@ fn product(left: &[String], right: &[String]) -> Option<Vec<String>> {
     )
 }
 
+/// A class's ranges as code points, and whether it is a byte class (whose
+/// bytes above 0x7F are not characters).
+fn class_ranges(class: &Class) -> (Vec<(u32, u32)>, bool) {
+    match class {
+        Class::Unicode(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                .collect(),
+            false,
+        ),
+        Class::Bytes(c) => (
+            c.ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                .collect(),
+            true,
+        ),
+    }
+}
+
 /// True for `\s` and its subsets that hold the space.
 fn is_whitespace_class(class: &Class) -> bool {
-    match class {
-        Class::Unicode(c) => {
-            c.ranges()
-                .iter()
-                .any(|r| (r.start()..=r.end()).contains(&' '))
-                && c.ranges()
-                    .iter()
-                    .all(|r| r.len() <= 64 && (r.start()..=r.end()).all(char::is_whitespace))
-        }
-        Class::Bytes(c) => {
-            c.ranges()
-                .iter()
-                .any(|r| (r.start()..=r.end()).contains(&b' '))
-                && c.ranges()
-                    .iter()
-                    .all(|r| (r.start()..=r.end()).all(|b| b.is_ascii_whitespace() || b == 0x0B))
-        }
-    }
+    let (ranges, bytes) = class_ranges(class);
+    let space = u32::from(b' ');
+    ranges
+        .iter()
+        .any(|&(start, end)| (start..=end).contains(&space))
+        && ranges.iter().all(|&(start, end)| {
+            end - start < 64
+                && (start..=end).filter_map(char::from_u32).all(|c| {
+                    if bytes {
+                        c.is_ascii_whitespace() || c == '\u{b}'
+                    } else {
+                        c.is_whitespace()
+                    }
+                })
+        })
 }
 
 /// A class as the characters it stands for: one lowercase letter for a
 /// case-insensitive letter (`[Kk\u{212A}]` -> `k`), or a few characters.
 fn class_chars(class: &Class) -> Option<Vec<char>> {
-    let chars: Vec<char> = match class {
-        Class::Unicode(c) => {
-            let size: u32 = c
-                .ranges()
-                .iter()
-                .map(|r| r.end() as u32 - r.start() as u32 + 1)
-                .sum();
-            let digits = c
-                .ranges()
-                .iter()
-                .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit());
-            if size > MAX_CLASS as u32 && !digits {
-                return None;
-            }
-            c.ranges()
-                .iter()
-                .flat_map(|r| r.start()..=r.end())
-                .collect()
-        }
-        Class::Bytes(c) => {
-            let size: usize = c
-                .ranges()
-                .iter()
-                .map(|r| usize::from(r.end() - r.start()) + 1)
-                .sum();
-            let digits = c
-                .ranges()
-                .iter()
-                .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit());
-            if size > MAX_CLASS && !digits {
-                return None;
-            }
-            c.ranges()
-                .iter()
-                .flat_map(|r| r.start()..=r.end())
-                .filter(u8::is_ascii)
-                .map(char::from)
-                .collect()
-        }
-    };
+    let (ranges, bytes) = class_ranges(class);
+    let size: u32 = ranges.iter().map(|&(start, end)| end - start + 1).sum();
+    let is_digit = |cp: u32| char::from_u32(cp).is_some_and(|c| c.is_ascii_digit());
+    let digits = ranges
+        .iter()
+        .all(|&(start, end)| is_digit(start) && is_digit(end));
+    if size > MAX_CLASS as u32 && !digits {
+        return None;
+    }
+    let chars: Vec<char> = ranges
+        .iter()
+        .flat_map(|&(start, end)| start..=end)
+        .filter_map(char::from_u32)
+        .filter(|c| !bytes || c.is_ascii())
+        .collect();
     let ascii: Vec<char> = chars
         .iter()
         .filter(|c| c.is_ascii())
@@ -561,7 +554,7 @@ impl Prefilter {
     /// Builds the prefilter from each rule's literal set (`None` = always
     /// run) and the longest match it can give (`None` = no bound).
     pub fn new(rule_literals: &[Option<Vec<Literal>>], max_lens: &[Option<usize>]) -> Prefilter {
-        let mut texts: Vec<&str> = Vec::new();
+        let mut literals: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut always = Vec::new();
         let mut index = std::collections::HashMap::new();
@@ -572,9 +565,9 @@ impl Prefilter {
             };
             for literal in set {
                 let id = *index.entry(literal.text.as_str()).or_insert_with(|| {
-                    texts.push(&literal.text);
+                    literals.push(literal.text.clone());
                     uses.push(Vec::new());
-                    texts.len() - 1
+                    literals.len() - 1
                 });
                 uses[id].push(Use {
                     rule,
@@ -583,7 +576,6 @@ impl Prefilter {
                 });
             }
         }
-        let literals: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
         Prefilter {
             first_scanner: scanner(&literals, AhoCorasickKind::ContiguousNFA),
             fast_scanner: std::sync::OnceLock::new(),
@@ -612,12 +604,6 @@ impl Prefilter {
         } else {
             &self.first_scanner
         }
-    }
-
-    /// True when `rule`'s hits are literal occurrences, false when they are
-    /// whole sentences (the rule has no literals).
-    pub fn filters(&self, rule: usize) -> bool {
-        !self.always.contains(&rule)
     }
 
     /// True when `rule` is searched a whole sentence at a time: it has no

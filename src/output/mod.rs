@@ -244,6 +244,16 @@ fn contributes(s: &Subject, m: &Mention, _index: usize) -> bool {
     }
 }
 
+/// The subject fields holding one value (all but charges), in record order.
+pub const SINGLE_VALUED_FIELDS: [Field; 6] = [
+    Field::Name,
+    Field::Age,
+    Field::Sex,
+    Field::Nationality,
+    Field::Arrests,
+    Field::Detainer,
+];
+
 /// Subject fields in record order (evidence is sorted by it; diffs report by it).
 pub const SUBJECT_FIELDS: [&str; 7] = [
     "name",

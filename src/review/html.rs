@@ -331,7 +331,7 @@ impl View<'_> {
         if subjects.is_empty() {
             return "<p>No subjects.</p>\n".to_string();
         }
-        let fields: Vec<Field> = TABLE_FIELDS
+        let fields: Vec<Field> = crate::output::SINGLE_VALUED_FIELDS
             .into_iter()
             .filter(|&f| subjects.iter().any(|s| s.slot(f).is_some()))
             .collect();
@@ -415,16 +415,6 @@ impl View<'_> {
         )
     }
 }
-
-/// Single-valued columns of the subjects table, in record order.
-const TABLE_FIELDS: [Field; 6] = [
-    Field::Name,
-    Field::Age,
-    Field::Sex,
-    Field::Nationality,
-    Field::Arrests,
-    Field::Detainer,
-];
 
 fn none() -> String {
     "<span class=\"none\" aria-label=\"none\">&ndash;</span>".to_string()

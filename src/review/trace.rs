@@ -261,16 +261,6 @@ fn mention_ref(pack: &Pack, doc: &Document, m: &Mention) -> MentionRef {
     }
 }
 
-/// Single-valued fields in output order.
-const SINGLE: [Field; 6] = [
-    Field::Name,
-    Field::Age,
-    Field::Sex,
-    Field::Nationality,
-    Field::Arrests,
-    Field::Detainer,
-];
-
 fn subject_trace(
     pack: &Pack,
     doc: &Document,
@@ -282,7 +272,7 @@ fn subject_trace(
     let mentions = &extraction.mentions;
     let reference = |i: usize| mention_ref(pack, doc, &mentions[i]);
     let mut fields = Vec::new();
-    for field in SINGLE {
+    for field in crate::output::SINGLE_VALUED_FIELDS {
         // Charges sit between arrests and detainer, as in the record.
         if field == Field::Detainer {
             fields.extend(s.charges.iter().map(|c| FieldTrace {
