@@ -242,10 +242,6 @@ const IN_FLIGHT_PER_THREAD: usize = 16;
 const IN_FLIGHT_BYTES: u64 = 8 << 20;
 
 /// Runs the batch, writing every record to `sink` in input order.
-///
-/// A reader thread reads inputs ahead; each item is extracted as a task of
-/// its own on the pool, so a slow article holds up no other thread; this
-/// thread writes results as soon as every earlier one is written.
 pub fn run(
     extractor: &Extractor,
     inputs: &[Input],
@@ -257,11 +253,54 @@ pub fn run(
         remove_stale_temporaries(dir);
     }
     let threads = options.jobs.max(1);
+    let mut summary = Summary::default();
+    if threads == 1 {
+        run_here(extractor, inputs, options, sink, &mut summary);
+    } else {
+        run_pooled(extractor, inputs, options, sink, &mut summary, threads);
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary
+}
+
+/// One thread reads, extracts and writes each input in turn: `--jobs 1`
+/// means one core's work, with no reader or writer running beside it.
+fn run_here(
+    extractor: &Extractor,
+    inputs: &[Input],
+    options: &BatchOptions,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+) {
+    for input in inputs {
+        for work in items(input, options) {
+            match work {
+                None => summary.skipped += 1,
+                Some(item) => {
+                    summary.bytes += item.bytes;
+                    deliver(render_caught(extractor, item, options), summary, sink);
+                    sink.progress(summary.bytes, summary.articles);
+                }
+            }
+        }
+    }
+}
+
+/// A reader thread reads inputs ahead; each item is extracted as a task of
+/// its own on the pool, so a slow article holds up no other thread; this
+/// thread writes results as soon as every earlier one is written.
+fn run_pooled(
+    extractor: &Extractor,
+    inputs: &[Input],
+    options: &BatchOptions,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+    threads: usize,
+) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("a thread pool");
-    let mut summary = Summary::default();
     std::thread::scope(|scope| {
         let (sender, incoming) = std::sync::mpsc::sync_channel::<Option<Item>>(2 * threads);
         scope.spawn(move || read_items(inputs, options, &sender));
@@ -300,7 +339,7 @@ pub fn run(
                 let (index, rendered) = finished.recv().expect("every task sends its result");
                 early.insert(index, rendered);
                 while let Some(rendered) = early.remove(&written) {
-                    deliver(rendered, &mut summary, sink);
+                    deliver(rendered, summary, sink);
                     in_flight_bytes -= in_flight.pop_front().unwrap_or(0);
                     written += 1;
                 }
@@ -308,8 +347,6 @@ pub fn run(
             }
         });
     });
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary
 }
 
 /// Reads every input in order and sends each item (`None` for one skipped);

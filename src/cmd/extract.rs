@@ -50,7 +50,7 @@ pub struct ExtractArgs {
     /// With --out-dir: leave articles whose output already exists (resume an interrupted run).
     #[arg(long, requires = "out_dir")]
     pub skip_existing: bool,
-    /// Worker threads (default: all cores). Output is identical for any value.
+    /// Extraction threads (default: all cores); 1 runs the whole batch on one thread. Output is identical for any value.
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Refuse inputs (files, or JSONL lines) larger than this many bytes.
