@@ -50,6 +50,8 @@ use normalize::{NormalizeContext, Normalizer};
 #[derive(Debug)]
 pub struct Extractor {
     pack: Pack,
+    /// Search state, one per thread extracting at a time.
+    scratch: regex_automata::util::pool::Pool<matcher::Scratch>,
 }
 
 /// Everything extracted from one document, before it is rendered.
@@ -68,7 +70,10 @@ pub struct Extraction {
 impl Extractor {
     /// An extractor over an already loaded pack (its examples are not run).
     pub fn new(pack: Pack) -> Extractor {
-        Extractor { pack }
+        Extractor {
+            pack,
+            scratch: regex_automata::util::pool::Pool::new(matcher::Scratch::default),
+        }
     }
 
     /// The default pack embedded in the binary. Its examples are checked by
@@ -96,7 +101,12 @@ impl Extractor {
     pub fn extract(&self, doc: &Document) -> Extraction {
         let seg =
             segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
-        let mentions = matcher::find_mentions(&self.pack, &seg, RuleSelection::All);
+        let mentions = matcher::find_mentions_with(
+            &self.pack,
+            &seg,
+            RuleSelection::All,
+            &mut self.scratch.get(),
+        );
         let assembly = assemble::assemble(&self.pack, &mentions);
         let sentences = seg
             .sentences

@@ -6,6 +6,7 @@
 //! lexicon phrase inside their capture into a mention of its own; veto
 //! mentions cancel mentions of the fields they name that they overlap.
 
+use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::Input;
 
@@ -25,8 +26,37 @@ pub enum RuleSelection {
     One(usize),
 }
 
+/// What searching needs besides the compiled regexes: for each rule, the
+/// regex engine's cache (lazy DFA states) and capture slots, made on first
+/// use. One per thread: the regexes' own shared cache pool would take a lock
+/// for every one of the millions of window searches a batch makes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    rules: Vec<Option<(meta::Cache, Captures)>>,
+}
+
+impl Scratch {
+    fn for_rule(&mut self, index: usize, regex: &meta::Regex) -> &mut (meta::Cache, Captures) {
+        if self.rules.len() <= index {
+            self.rules.resize_with(index + 1, || None);
+        }
+        self.rules[index].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()))
+    }
+}
+
 /// Finds every mention in `doc`.
 pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> Vec<Mention> {
+    find_mentions_with(pack, doc, selection, &mut Scratch::default())
+}
+
+/// [`find_mentions`] with a thread's [`Scratch`], kept from one document to
+/// the next.
+pub fn find_mentions_with(
+    pack: &Pack,
+    doc: &Segmented,
+    selection: RuleSelection,
+    scratch: &mut Scratch,
+) -> Vec<Mention> {
     let context = NormalizeContext {
         lexicons: &pack.lexicons,
         config: &pack.normalizers,
@@ -40,7 +70,12 @@ pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> 
     for index in rules {
         let rule = &pack.rules[index];
         let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
-        for_each_match(rule, bound, doc, &candidates[index], |sentence, caps| {
+        let hits = &candidates[index];
+        if hits.is_empty() {
+            continue;
+        }
+        let (cache, caps) = scratch.for_rule(index, &rule.regex);
+        for_each_match(rule, bound, doc, hits, cache, caps, |sentence, caps| {
             let range = &doc.sentences[sentence];
             let text = &doc.view[range.clone()];
             // A capture that did not take part (the other side of an
@@ -106,13 +141,11 @@ fn for_each_match(
     bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
+    cache: &mut meta::Cache,
+    caps: &mut Captures,
     mut found: impl FnMut(usize, &Captures),
 ) {
-    if hits.is_empty() {
-        return;
-    }
     let regex = &*rule.regex;
-    let mut caps = regex.create_captures();
     // Matches start at or after `pos` (a view offset): the end of the last
     // match, or a point before which no match can start.
     let mut pos = 0;
@@ -137,7 +170,7 @@ fn for_each_match(
             let to = bound.map_or(range.end, |len| range.end.min(hit_end + len));
             let haystack = &doc.view[range.clone()];
             let input = Input::new(haystack).span(from - range.start..to - range.start);
-            regex.search_captures(&input, &mut caps);
+            regex.search_captures_with(cache, &input, caps);
             let Some(m) = caps.get_match() else {
                 // No match starts before the hit ends (nor anywhere after
                 // `from` in the sentence, without a bound).
@@ -149,7 +182,7 @@ fn for_each_match(
                 pos = hit_end;
                 break;
             }
-            found(sentence, &caps);
+            found(sentence, caps);
             // An empty match (only patterns without literals can give one)
             // moves on by one character, as the regex iterators do.
             pos = if end > start {
