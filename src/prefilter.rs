@@ -23,7 +23,13 @@ const MAX_CLASS: usize = 4;
 
 /// A literal every match of some rule contains, with what the rule's regex
 /// guarantees about the bytes on either side of it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(
+    from = "(String, bool, bool, Option<usize>)",
+    into = "(String, bool, bool, Option<usize>)"
+)]
 pub struct Literal {
     /// Lowercase; compared ASCII-case-insensitively.
     pub text: String,
@@ -34,6 +40,27 @@ pub struct Literal {
     /// The most bytes a match can hold before this occurrence (`None`: no
     /// bound). A match holding the literal starts at most this far before it.
     pub reach_back: Option<usize>,
+}
+
+/// Kept as `[text, bounded_before, bounded_after, reach_back]` in the
+/// embedded pack's analysis file.
+impl From<(String, bool, bool, Option<usize>)> for Literal {
+    fn from(
+        (text, bounded_before, bounded_after, reach_back): (String, bool, bool, Option<usize>),
+    ) -> Self {
+        Literal {
+            text,
+            bounded_before,
+            bounded_after,
+            reach_back,
+        }
+    }
+}
+
+impl From<Literal> for (String, bool, bool, Option<usize>) {
+    fn from(l: Literal) -> Self {
+        (l.text, l.bounded_before, l.bounded_after, l.reach_back)
+    }
 }
 
 impl Literal {

@@ -296,6 +296,24 @@ fn phrase_regex(phrase: &str) -> String {
 /// The key under which a phrase is stored: spaces squeezed, apostrophes
 /// unified, and lowercased unless the lexicon is case-sensitive.
 pub fn fold(phrase: &str, case_sensitive: bool) -> String {
+    // Nearly every phrase is ASCII: one pass, one allocation.
+    if phrase.is_ascii() {
+        let mut out = String::with_capacity(phrase.len());
+        for word in phrase.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        if !case_sensitive {
+            out.make_ascii_lowercase();
+        }
+        return out;
+    }
+    fold_any(phrase, case_sensitive)
+}
+
+fn fold_any(phrase: &str, case_sensitive: bool) -> String {
     let squeezed: Vec<&str> = phrase.split_whitespace().collect();
     let joined = squeezed.join(" ").replace('\u{2019}', "'");
     if case_sensitive {
@@ -328,6 +346,26 @@ fn is_word_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn folding_ascii_takes_a_shortcut_to_the_same_key() {
+        for phrase in [
+            "Driving  Under the\tInfluence ",
+            " DUI\u{b}x",
+            "O'Neil",
+            "a\n\nb",
+            "",
+            "   ",
+        ] {
+            for case_sensitive in [false, true] {
+                assert_eq!(
+                    super::fold(phrase, case_sensitive),
+                    super::fold_any(phrase, case_sensitive),
+                    "{phrase:?}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     fn offences() -> Lexicon {

@@ -8,6 +8,7 @@
 //!
 //! Rules are data: the engine knows fields and normalizers, never domain words.
 
+pub mod ahead;
 pub mod embedded;
 pub mod expand;
 pub mod lexicon;
@@ -306,7 +307,23 @@ impl Pack {
     /// Loads the default pack compiled into the binary. Its regexes compile
     /// on first use (every one of them is compiled by `cargo test`).
     pub fn embedded() -> Result<Pack, RuleError> {
-        Loader::new(&embedded::files(), false).load()
+        let files = embedded::files();
+        let mut loader = Loader::new(&files, false);
+        loader.known = ahead::Analyses::embedded();
+        loader.load()
+    }
+
+    /// A fresh analysis of every embedded rule, as [`ahead`] keeps it.
+    pub fn analyse_embedded() -> Result<ahead::Analyses, RuleError> {
+        let pack = Loader::new(&embedded::files(), false).load()?;
+        let mut analyses = ahead::Analyses::default();
+        for rule in &pack.rules {
+            let pattern = rule.regex.as_str();
+            let analysis = analyse(&rule.id, pattern, false)
+                .expect("a loaded rule's pattern parses, as it did at load");
+            analyses.insert(pattern, analysis.shape);
+        }
+        Ok(analyses)
     }
 
     /// Loads a pack from a folder.
@@ -336,6 +353,8 @@ struct Loader<'a> {
     line_indexes: BTreeMap<String, crate::error::LineIndex>,
     /// Compile every regex at load (user packs) or on first use (embedded).
     eager: bool,
+    /// Patterns analysed ahead of time (the embedded pack's).
+    known: ahead::Analyses,
 }
 
 impl<'a> Loader<'a> {
@@ -351,6 +370,7 @@ impl<'a> Loader<'a> {
                 .map(|(path, text)| (path.clone(), crate::error::LineIndex::new(text)))
                 .collect(),
             eager,
+            known: ahead::Analyses::default(),
         }
     }
 
@@ -435,9 +455,15 @@ impl<'a> Loader<'a> {
             };
             pending.push((path, raw, prepared));
         }
-        let eager = self.eager;
+        let (eager, known) = (self.eager, &self.known);
         let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
-            Prepared::Expanded(pattern) => Some(analyse(raw.id.get_ref(), pattern, eager)),
+            Prepared::Expanded(pattern) => Some(match known.get(pattern) {
+                Some(shape) => Ok(Analysis {
+                    regex: LazyRegex::new(pattern.clone()),
+                    shape: shape.clone(),
+                }),
+                None => analyse(raw.id.get_ref(), pattern, eager),
+            }),
             Prepared::Failed { .. } => None,
         });
         let mut rules = Vec::new();
@@ -570,9 +596,12 @@ impl<'a> Loader<'a> {
         let field = Field::parse(raw.field.get_ref())?;
         let Analysis {
             regex,
-            names,
-            literals,
-            max_len,
+            shape:
+                Shape {
+                    names,
+                    literals,
+                    max_len,
+                },
         } = analysis;
         let capture = match raw.capture.as_ref() {
             Some(name) => match names.iter().find(|(n, _)| n == name.get_ref()) {
@@ -779,10 +808,17 @@ enum Prepared {
     Failed { at: usize, message: String },
 }
 
-/// What parsing a rule's expanded pattern tells: a pure function of the
-/// pattern, so rules are analysed in parallel.
+/// A rule's regex and what parsing its pattern tells.
 struct Analysis {
     regex: LazyRegex,
+    shape: Shape,
+}
+
+/// What parsing a rule's expanded pattern tells: a pure function of the
+/// pattern, so rules are analysed in parallel, and the embedded pack's
+/// ahead of time ([`ahead`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Shape {
     /// Capture group names and indexes.
     names: Vec<(String, usize)>,
     literals: Option<Vec<crate::prefilter::Literal>>,
@@ -809,9 +845,11 @@ fn analyse(id: &str, pattern: &str, eager: bool) -> Result<Analysis, String> {
     }
     Ok(Analysis {
         regex,
-        names: capture_names(&hir),
-        literals: crate::prefilter::literals_of(&hir),
-        max_len: hir.properties().maximum_len(),
+        shape: Shape {
+            names: capture_names(&hir),
+            literals: crate::prefilter::literals_of(&hir),
+            max_len: hir.properties().maximum_len(),
+        },
     })
 }
 

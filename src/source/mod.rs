@@ -269,7 +269,7 @@ fn count_literal_replacement(raw: &[u8]) -> usize {
         .count()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
