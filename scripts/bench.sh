@@ -8,8 +8,9 @@
 # The corpus and the probe's build live under $BENCH_DIR (default
 # /tmp/docket-bench), never in the repository. spaCy is used if importable
 # (pip install spacy); otherwise its row says so.
-# Prints one table: median wall time, MB/s (10^6 bytes / s, whole process),
-# peak RSS, and docket's ratio over each other program; then start-up
+# Prints one table: median wall time, CPU time (user + system), MB/s
+# (10^6 bytes / s, whole process), peak RSS, and each program's time over
+# docket -j1's; the -j2 speed-up measured within each round; then start-up
 # times, and the library's per-stage timing (benches/pipeline.rs) on the
 # same corpus.
 set -euo pipefail
@@ -47,31 +48,42 @@ fi
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A SECONDS_OF RSS_OF
-for entry in "${PROGRAMS[@]}"; do
-  name="${entry%%|*}"; cmd="${entry#*|}"
-  runs="$RUNS"
-  case "$name" in *peer*) runs=1 ;; esac   # the peers take minutes on 64 MB
-  times=(); rss=()
-  for _ in $(seq "$runs"); do
-    out=$( { /usr/bin/time -f '%e %M' bash -c "$cmd > /dev/null 2>/dev/null"; } 2>&1 | tail -1 )
-    times+=("${out% *}"); rss+=("${out#* }")
+# Rounds run every program once, in turn, so that a drift in the machine's
+# speed (a shared VM) reaches all of them alike; the peers run in round 1 only.
+declare -A TIMES_OF RSS_OF_RUNS CPU_OF_RUNS SECONDS_OF RSS_OF CPU_OF
+RATIOS=()
+for round in $(seq "$RUNS"); do
+  for entry in "${PROGRAMS[@]}"; do
+    name="${entry%%|*}"; cmd="${entry#*|}"
+    case "$name" in *peer*) [ "$round" -eq 1 ] || continue ;; esac   # minutes each on 64 MB
+    out=$( { /usr/bin/time -f '%e %M %U %S' bash -c "$cmd > /dev/null 2>/dev/null"; } 2>&1 | tail -1 )
+    read -r wall rss user sys <<< "$out"
+    TIMES_OF[$name]+="$wall "; RSS_OF_RUNS[$name]+="$rss "
+    CPU_OF_RUNS[$name]+="$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}') "
   done
-  SECONDS_OF[$name]=$(printf '%s\n' "${times[@]}" | median)
-  RSS_OF[$name]=$(printf '%s\n' "${rss[@]}" | median)
-  echo "bench: $name done (${SECONDS_OF[$name]} s)" >&2
+  # -j2 over -j1 within the round: the two ran a few seconds apart.
+  j1=$(echo "${TIMES_OF[docket -j1]}" | awk '{print $NF}'); j2=$(echo "${TIMES_OF[docket -j2]}" | awk '{print $NF}')
+  RATIOS+=("$(awk -v a="$j1" -v b="$j2" 'BEGIN {print a / b}')")
+  echo "bench: round $round of $RUNS done" >&2
+done
+for entry in "${PROGRAMS[@]}"; do
+  name="${entry%%|*}"
+  SECONDS_OF[$name]=$(printf '%s\n' ${TIMES_OF[$name]} | median)
+  RSS_OF[$name]=$(printf '%s\n' ${RSS_OF_RUNS[$name]} | median)
+  CPU_OF[$name]=$(printf '%s\n' ${CPU_OF_RUNS[$name]} | median)
 done
 
 echo
 echo "corpus: $CORPUS, $BYTES bytes; $(nproc) cores; $(uname -m); runs: $RUNS (peers: 1)"
-printf '%-14s %10s %10s %12s %14s\n' program "wall s" "MB/s" "peak RSS MB" "docket -j1 x"
+printf '%-14s %10s %10s %10s %12s %14s\n' program "wall s" "CPU s" "MB/s" "peak RSS MB" "docket -j1 x"
 base="${SECONDS_OF[docket -j1]}"
 for entry in "${PROGRAMS[@]}"; do
   name="${entry%%|*}"
   s="${SECONDS_OF[$name]}"
-  awk -v n="$name" -v s="$s" -v b="$BYTES" -v r="${RSS_OF[$name]}" -v base="$base" \
-    'BEGIN { printf "%-14s %10.2f %10.2f %12.1f %14.2f\n", n, s, b/1e6/s, r/1024, s/base }'
+  awk -v n="$name" -v s="$s" -v c="${CPU_OF[$name]}" -v b="$BYTES" -v r="${RSS_OF[$name]}" -v base="$base" \
+    'BEGIN { printf "%-14s %10.2f %10.2f %10.2f %12.1f %14.2f\n", n, s, c, b/1e6/s, r/1024, s/base }'
 done
+echo "docket -j2 speed-up over -j1, per round: ${RATIOS[*]}; median $(printf '%s\n' "${RATIOS[@]}" | median)"
 
 # Start-up: process start to exit, median of 21 runs each.
 ms_median() {

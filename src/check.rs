@@ -5,7 +5,7 @@
 //! does not give its value (or counter-example that gives one).
 
 use crate::error::RuleProblem;
-use crate::matcher::{find_mentions, RuleSelection};
+use crate::matcher::{find_mentions_with, RuleSelection, Scratch};
 use crate::mention::Value;
 use crate::rules::{Example, Pack};
 use crate::segment::segment;
@@ -13,16 +13,17 @@ use crate::segment::segment;
 /// Runs every example of every rule.
 pub fn run_examples(pack: &Pack) -> Vec<RuleProblem> {
     let mut problems = Vec::new();
+    let mut scratch = Scratch::default();
     for (index, rule) in pack.rules.iter().enumerate() {
         for example in &rule.examples {
-            let got = values(pack, index, example);
+            let got = values(pack, index, example, &mut scratch);
             let missing: Vec<&Value> = example.expect.iter().filter(|v| !got.contains(v)).collect();
             if !missing.is_empty() {
                 problems.push(problem(example, &rule.id, &missing, &got));
             }
         }
         for example in &rule.counter_examples {
-            let got = values(pack, index, example);
+            let got = values(pack, index, example, &mut scratch);
             if !got.is_empty() {
                 problems.push(RuleProblem {
                     location: example.location.clone(),
@@ -39,11 +40,11 @@ pub fn run_examples(pack: &Pack) -> Vec<RuleProblem> {
     problems
 }
 
-fn values(pack: &Pack, index: usize, example: &Example) -> Vec<Value> {
+fn values(pack: &Pack, index: usize, example: &Example, scratch: &mut Scratch) -> Vec<Value> {
     let doc = segment(&example.text, &pack.segment.abbreviations);
     // The whole pack runs, so vetoes from other rules apply as they do in
     // real extraction; only this rule's mentions count.
-    find_mentions(pack, &doc, RuleSelection::All)
+    find_mentions_with(pack, &doc, RuleSelection::All, scratch)
         .into_iter()
         .filter(|m| m.rule == index)
         .map(|m| m.value)
