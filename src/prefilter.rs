@@ -26,10 +26,7 @@ const MAX_CLASS: usize = 4;
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
-#[serde(
-    from = "(String, bool, bool, Option<usize>)",
-    into = "(String, bool, bool, Option<usize>)"
-)]
+#[serde(from = "LiteralRow", into = "LiteralRow")]
 pub struct Literal {
     /// Lowercase; compared ASCII-case-insensitively.
     pub text: String,
@@ -42,12 +39,12 @@ pub struct Literal {
     pub reach_back: Option<usize>,
 }
 
-/// Kept as `[text, bounded_before, bounded_after, reach_back]` in the
-/// embedded pack's analysis file.
-impl From<(String, bool, bool, Option<usize>)> for Literal {
-    fn from(
-        (text, bounded_before, bounded_after, reach_back): (String, bool, bool, Option<usize>),
-    ) -> Self {
+/// A [`Literal`] as the embedded pack's analysis file keeps it:
+/// `[text, bounded_before, bounded_after, reach_back]`.
+type LiteralRow = (String, bool, bool, Option<usize>);
+
+impl From<LiteralRow> for Literal {
+    fn from((text, bounded_before, bounded_after, reach_back): LiteralRow) -> Self {
         Literal {
             text,
             bounded_before,
@@ -57,7 +54,7 @@ impl From<(String, bool, bool, Option<usize>)> for Literal {
     }
 }
 
-impl From<Literal> for (String, bool, bool, Option<usize>) {
+impl From<Literal> for LiteralRow {
     fn from(l: Literal) -> Self {
         (l.text, l.bounded_before, l.bounded_after, l.reach_back)
     }
