@@ -4,9 +4,10 @@
 //! In: the command line's input arguments (files, folders, globs, `-`) and
 //! [`BatchOptions`]. Out: rendered records written to a [`Sink`] in input
 //! order (whatever the number of threads), one [`Report`] per problem
-//! input, and a [`Summary`]. Inputs are read in chunks on the calling
-//! thread and extracted on a rayon pool, so memory stays bounded by the
-//! chunk, not the corpus.
+//! input, and a [`Summary`]. With more than one job, each thread of a
+//! rayon pool takes the next input, reads and extracts it, and writes what
+//! is due; a thread too far ahead of the oldest unwritten input waits, so
+//! memory stays bounded by the inputs in flight, not the corpus.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -246,7 +247,7 @@ pub fn run(
     extractor: &Extractor,
     inputs: &[Input],
     options: &BatchOptions,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + Send),
 ) -> Summary {
     let started = Instant::now();
     if let (true, Some(dir)) = (options.skip_existing, &options.out_dir) {
@@ -272,95 +273,121 @@ fn run_here(
     sink: &mut dyn Sink,
     summary: &mut Summary,
 ) {
-    for input in inputs {
-        for work in items(input, options) {
-            match work {
-                None => summary.skipped += 1,
-                Some(item) => {
-                    summary.bytes += item.bytes;
-                    deliver(render_caught(extractor, item, options), summary, sink);
-                    sink.progress(summary.bytes, summary.articles);
-                }
-            }
-        }
+    for work in inputs.iter().flat_map(|input| items(input, options)) {
+        let outcome = work.map(|item| (item.bytes, render_caught(extractor, item, options)));
+        deliver_outcome(outcome, summary, sink);
     }
 }
 
-/// A reader thread reads inputs ahead; each item is extracted as a task of
-/// its own on the pool, so a slow article holds up no other thread; this
-/// thread writes results as soon as every earlier one is written.
+/// Every pool thread takes the next item (reading it under the source's
+/// lock), extracts it, and writes each finished record whose turn has come.
+/// No reader or writer thread sits between the workers, so `--jobs 2` is
+/// two cores' work with next to no context switches.
 fn run_pooled(
     extractor: &Extractor,
     inputs: &[Input],
     options: &BatchOptions,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + Send),
     summary: &mut Summary,
     threads: usize,
 ) {
+    use rayon::iter::{ParallelBridge, ParallelIterator};
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("a thread pool");
-    std::thread::scope(|scope| {
-        let (sender, incoming) = std::sync::mpsc::sync_channel::<Option<Item>>(2 * threads);
-        scope.spawn(move || read_items(inputs, options, &sender));
-        let (done, finished) = std::sync::mpsc::channel::<(usize, Rendered)>();
-        pool.in_place_scope(|tasks| {
-            let mut incoming = incoming.into_iter();
-            let mut exhausted = false;
-            // Sizes of the items in flight, oldest first, and what came back early.
-            let mut in_flight: std::collections::VecDeque<u64> = Default::default();
-            let mut in_flight_bytes = 0;
-            let mut early: std::collections::BTreeMap<usize, Rendered> = Default::default();
-            let (mut started_items, mut written) = (0, 0);
-            loop {
-                while !exhausted
-                    && in_flight.len() < IN_FLIGHT_PER_THREAD * threads
-                    && (in_flight.is_empty() || in_flight_bytes < IN_FLIGHT_BYTES)
-                {
-                    match incoming.next() {
-                        None => exhausted = true,
-                        Some(None) => summary.skipped += 1,
-                        Some(Some(item)) => {
-                            summary.bytes += item.bytes;
-                            in_flight.push_back(item.bytes);
-                            in_flight_bytes += item.bytes;
-                            let (index, done) = (started_items, done.clone());
-                            started_items += 1;
-                            tasks.spawn(move |_| {
-                                let _ = done.send((index, render_caught(extractor, item, options)));
-                            });
-                        }
-                    }
-                }
-                if written == started_items {
-                    break;
-                }
-                let (index, rendered) = finished.recv().expect("every task sends its result");
-                early.insert(index, rendered);
-                while let Some(rendered) = early.remove(&written) {
-                    deliver(rendered, summary, sink);
-                    in_flight_bytes -= in_flight.pop_front().unwrap_or(0);
-                    written += 1;
-                }
-                sink.progress(summary.bytes, summary.articles);
-            }
-        });
+    let source = inputs
+        .iter()
+        .flat_map(|input| items(input, options))
+        .enumerate();
+    let turns = Turns::new(sink, summary, threads);
+    pool.install(|| {
+        source.par_bridge().for_each(|(index, work)| {
+            let outcome = work.map(|item| (item.bytes, render_caught(extractor, item, options)));
+            turns.finish(index, outcome);
+        })
     });
 }
 
-/// Reads every input in order and sends each item (`None` for one skipped);
-/// stops early if the receiver is gone.
-fn read_items(
-    inputs: &[Input],
-    options: &BatchOptions,
-    sender: &std::sync::mpsc::SyncSender<Option<Item>>,
-) {
-    for input in inputs {
-        for work in items(input, options) {
-            if sender.send(work).is_err() {
-                return;
-            }
+/// What one item came to: `None` when skipped, else its input bytes and result.
+type Outcome = Option<(u64, Rendered)>;
+
+/// Delivers outcomes finished on any thread in input order. A thread whose
+/// item is too far ahead of the next one to write waits, so memory stays
+/// bounded while one slow article holds the line.
+struct Turns<'s> {
+    state: std::sync::Mutex<TurnState<'s>>,
+    written: std::sync::Condvar,
+    most_waiting: usize,
+}
+
+struct TurnState<'s> {
+    next: usize,
+    early: std::collections::BTreeMap<usize, Outcome>,
+    early_bytes: u64,
+    sink: &'s mut (dyn Sink + Send),
+    summary: &'s mut Summary,
+}
+
+impl<'s> Turns<'s> {
+    fn new(sink: &'s mut (dyn Sink + Send), summary: &'s mut Summary, threads: usize) -> Self {
+        Turns {
+            state: std::sync::Mutex::new(TurnState {
+                next: 0,
+                early: Default::default(),
+                early_bytes: 0,
+                sink,
+                summary,
+            }),
+            written: std::sync::Condvar::new(),
+            most_waiting: IN_FLIGHT_PER_THREAD * threads,
+        }
+    }
+
+    fn finish(&self, index: usize, outcome: Outcome) {
+        let mut state = self.state.lock().expect("no writer panicked");
+        // The next item to write never waits, so some thread always moves on.
+        while index > state.next
+            && (index - state.next >= self.most_waiting || state.early_bytes >= IN_FLIGHT_BYTES)
+        {
+            state = self.written.wait(state).expect("no writer panicked");
+        }
+        state.early_bytes += outcome_size(&outcome);
+        state.early.insert(index, outcome);
+        let before = state.next;
+        let TurnState {
+            next,
+            early,
+            early_bytes,
+            sink,
+            summary,
+        } = &mut *state;
+        while let Some(outcome) = early.remove(next) {
+            *early_bytes -= outcome_size(&outcome);
+            *next += 1;
+            deliver_outcome(outcome, summary, &mut **sink);
+        }
+        if state.next != before {
+            self.written.notify_all();
+        }
+    }
+}
+
+fn outcome_size(outcome: &Outcome) -> u64 {
+    match outcome {
+        Some((_, Rendered::Record { bytes, .. })) => bytes.len() as u64,
+        _ => 0,
+    }
+}
+
+/// Counts and writes one outcome, then shows progress.
+fn deliver_outcome(outcome: Outcome, summary: &mut Summary, sink: &mut dyn Sink) {
+    match outcome {
+        None => summary.skipped += 1,
+        Some((bytes, rendered)) => {
+            summary.bytes += bytes;
+            deliver(rendered, summary, sink);
+            sink.progress(summary.bytes, summary.articles);
         }
     }
 }
@@ -516,7 +543,7 @@ fn already_written(options: &BatchOptions, relative: &Path) -> bool {
 fn items<'a>(
     input: &'a Input,
     options: &'a BatchOptions,
-) -> Box<dyn Iterator<Item = Option<Item>> + 'a> {
+) -> Box<dyn Iterator<Item = Option<Item>> + Send + 'a> {
     let (path, root) = match input {
         Input::Stdin => ("-".to_string(), None),
         Input::File { path, root } => (path.display().to_string(), root.as_deref()),
@@ -535,8 +562,8 @@ fn items<'a>(
         Input::File { path, .. } => mirror_path(path, root),
     };
     if format == InputFormat::Jsonl {
-        let reader: Box<dyn std::io::BufRead> = match input {
-            Input::Stdin => Box::new(std::io::stdin().lock()),
+        let reader: Box<dyn std::io::BufRead + Send> = match input {
+            Input::Stdin => Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
             Input::File { path: file, .. } => match File::open(file) {
                 Ok(f) => Box::new(BufReader::with_capacity(1 << 16, f)),
                 Err(source) => {
@@ -580,7 +607,7 @@ fn items<'a>(
     })
 }
 
-fn single<'a>(item: Item) -> Box<dyn Iterator<Item = Option<Item>> + 'a> {
+fn single<'a>(item: Item) -> Box<dyn Iterator<Item = Option<Item>> + Send + 'a> {
     Box::new(std::iter::once(Some(item)))
 }
 
@@ -720,5 +747,77 @@ mod tests {
         );
         assert_eq!(safe_name("../etc/passwd"), "_etc_passwd");
         assert_eq!(safe_name(""), "_");
+    }
+
+    /// Collects what reaches it, in order.
+    #[derive(Default)]
+    struct Collect(Vec<String>);
+
+    impl Sink for Collect {
+        fn write(&mut self, relative: &Path, _: &[u8]) -> std::io::Result<()> {
+            self.0.push(relative.display().to_string());
+            Ok(())
+        }
+        fn report(&mut self, report: &Report) {
+            self.0.push(format!("report {}", report.input));
+        }
+    }
+
+    fn record(name: &str) -> Outcome {
+        Some((
+            1,
+            Rendered::Record {
+                relative: PathBuf::from(name),
+                bytes: vec![b'x'],
+                subjects: 1,
+                warning: None,
+            },
+        ))
+    }
+
+    #[test]
+    fn turns_write_in_input_order_whatever_order_items_finish_in() {
+        let (mut sink, mut summary) = (Collect::default(), Summary::default());
+        {
+            let turns = Turns::new(&mut sink, &mut summary, 4);
+            turns.finish(2, record("c"));
+            turns.finish(1, None);
+            turns.finish(3, Some((0, Rendered::Failed(error("d", "bad")))));
+            turns.finish(0, record("a"));
+            turns.finish(4, record("e"));
+        }
+        assert_eq!(sink.0, ["a", "c", "report d", "e"]);
+        assert_eq!(
+            (summary.articles, summary.skipped, summary.errors),
+            (3, 1, 1)
+        );
+        assert_eq!(summary.bytes, 3);
+    }
+
+    #[test]
+    fn an_item_too_far_ahead_waits_for_the_ones_before_it() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let (mut sink, mut summary) = (Collect::default(), Summary::default());
+        let done = AtomicBool::new(false);
+        {
+            // One thread: at most IN_FLIGHT_PER_THREAD items wait to be written.
+            let turns = Turns::new(&mut sink, &mut summary, 1);
+            let far = IN_FLIGHT_PER_THREAD;
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    turns.finish(far, record("far"));
+                    done.store(true, Ordering::SeqCst);
+                });
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                assert!(!done.load(Ordering::SeqCst), "the far item did not wait");
+                for index in 1..far {
+                    turns.finish(index, None);
+                }
+                assert!(!done.load(Ordering::SeqCst), "it waits for item 0 too");
+                turns.finish(0, record("first"));
+            });
+        }
+        assert!(done.load(Ordering::SeqCst));
+        assert_eq!(sink.0, ["first", "far"]);
     }
 }

@@ -166,7 +166,7 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
 
 /// Where `extract` sends records, reports and progress.
 struct CliSink {
-    stream: Option<Box<dyn Write>>,
+    stream: Option<Box<dyn Write + Send>>,
     /// With -o: the temporary file renamed onto the target when complete.
     pending: Option<(tempfile::NamedTempFile, PathBuf)>,
     pub out_dir: Option<PathBuf>,
@@ -197,7 +197,7 @@ impl CliSink {
             write_failed: None,
         };
         if sink.out_dir.is_none() {
-            let stream: Box<dyn Write> = match &args.output {
+            let stream: Box<dyn Write + Send> = match &args.output {
                 Some(path) => {
                     let dir = path
                         .parent()
