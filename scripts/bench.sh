@@ -10,7 +10,8 @@
 # (pip install spacy); otherwise its row says so.
 # Prints one table: median wall time, CPU time (user + system), MB/s
 # (10^6 bytes / s, whole process), peak RSS, and each program's time over
-# docket -j1's; the -j2 speed-up measured within each round; then start-up
+# docket -j1's; the -j2 speed-up measured within each round, beside what two
+# independent -j1 processes on the two halves of the corpus get; then start-up
 # times, and the library's per-stage timing (benches/pipeline.rs) on the
 # same corpus.
 set -euo pipefail
@@ -26,6 +27,15 @@ if [ ! -d "$CORPUS" ]; then
   python3 "$SHARED/corpus/make_bulk.py" --real --out "$CORPUS" --mb "$MB" >&2
 fi
 BYTES=$(find "$CORPUS" -name '*.txt' -printf '%s\n' | awk '{s+=$1} END {print s}')
+# The corpus in two halves (every other article, as links), for two -j1
+# processes at once: what the machine gives two independent workers, the
+# ceiling for -j2 on the same day.
+HALVES="$BENCH_DIR/halves$MB"
+if [ ! -d "$HALVES" ]; then
+  mkdir -p "$HALVES/a" "$HALVES/b"
+  find "$CORPUS" -name '*.txt' | sort | awk -v h="$HALVES" '{print $0, h "/" (NR % 2 ? "a" : "b") "/" NR ".txt"}' |
+    while read -r from to; do ln -s "$from" "$to"; done
+fi
 
 cargo build --release --quiet
 DOCKET="$PWD/target/release/docket"
@@ -37,6 +47,7 @@ PROBE="$PROBE_TARGET/release/regex-limit-probe"
 PROGRAMS=(
   "docket -j1|$DOCKET extract -q -j1 $CORPUS"
   "docket -j2|$DOCKET extract -q -j2 $CORPUS"
+  "2 x -j1, halves|( $DOCKET extract -q -j1 $HALVES/a & $DOCKET extract -q -j1 $HALVES/b & wait )"
   "probe multi|$PROBE $CORPUS --mode multi --ascii-wb --dfa-mb 256"
   "re_peer|python3 $SHARED/peers/re_peer.py $CORPUS"
 )
@@ -51,7 +62,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # Rounds run every program once, in turn, so that a drift in the machine's
 # speed (a shared VM) reaches all of them alike; the peers run in round 1 only.
 declare -A TIMES_OF RSS_OF_RUNS CPU_OF_RUNS SECONDS_OF RSS_OF CPU_OF
-RATIOS=()
+RATIOS=(); CEILINGS=()
 for round in $(seq "$RUNS"); do
   for entry in "${PROGRAMS[@]}"; do
     name="${entry%%|*}"; cmd="${entry#*|}"
@@ -64,6 +75,8 @@ for round in $(seq "$RUNS"); do
   # -j2 over -j1 within the round: the two ran a few seconds apart.
   j1=$(echo "${TIMES_OF[docket -j1]}" | awk '{print $NF}'); j2=$(echo "${TIMES_OF[docket -j2]}" | awk '{print $NF}')
   RATIOS+=("$(awk -v a="$j1" -v b="$j2" 'BEGIN {print a / b}')")
+  two=$(echo "${TIMES_OF[2 x -j1, halves]}" | awk '{print $NF}')
+  CEILINGS+=("$(awk -v a="$j1" -v b="$two" 'BEGIN {print a / b}')")
   echo "bench: round $round of $RUNS done" >&2
 done
 for entry in "${PROGRAMS[@]}"; do
@@ -75,15 +88,16 @@ done
 
 echo
 echo "corpus: $CORPUS, $BYTES bytes; $(nproc) cores; $(uname -m); runs: $RUNS (peers: 1)"
-printf '%-14s %10s %10s %10s %12s %14s\n' program "wall s" "CPU s" "MB/s" "peak RSS MB" "docket -j1 x"
+printf '%-16s %10s %10s %10s %12s %14s\n' program "wall s" "CPU s" "MB/s" "peak RSS MB" "docket -j1 x"
 base="${SECONDS_OF[docket -j1]}"
 for entry in "${PROGRAMS[@]}"; do
   name="${entry%%|*}"
   s="${SECONDS_OF[$name]}"
   awk -v n="$name" -v s="$s" -v c="${CPU_OF[$name]}" -v b="$BYTES" -v r="${RSS_OF[$name]}" -v base="$base" \
-    'BEGIN { printf "%-14s %10.2f %10.2f %10.2f %12.1f %14.2f\n", n, s, c, b/1e6/s, r/1024, s/base }'
+    'BEGIN { printf "%-16s %10.2f %10.2f %10.2f %12.1f %14.2f\n", n, s, c, b/1e6/s, r/1024, s/base }'
 done
 echo "docket -j2 speed-up over -j1, per round: ${RATIOS[*]}; median $(printf '%s\n' "${RATIOS[@]}" | median)"
+echo "two -j1 processes on the halves over one -j1, per round (the machine's own 2-core scaling): ${CEILINGS[*]}; median $(printf '%s\n' "${CEILINGS[@]}" | median)"
 
 # Start-up: process start to exit, median of 21 runs each.
 ms_median() {
