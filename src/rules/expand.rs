@@ -61,7 +61,7 @@ fn expand_inner(
 /// would exhaust memory long before the regex size limit is checked.
 pub const MAX_EXPANDED: usize = 32 << 20;
 
-fn too_large() -> String {
+pub(crate) fn too_large() -> String {
     format!(
         "the expanded pattern is too large (over {MAX_EXPANDED} bytes after expanding sub-patterns); \
          check for sub-patterns that repeat one another, or use `each` with a lexicon"

@@ -231,10 +231,14 @@ impl Lexicon {
         }
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
+        // Every flag that could change how the phrases read is set here, so
+        // the alternation means the same wherever it is used (an `(?x)` or
+        // `(?-u)` around a reference does not reach inside) and can be
+        // parsed once for every rule using it (see `splice`).
         let flags = if self.options.case_sensitive {
-            "-i"
+            "u-ix"
         } else {
-            "i"
+            "iu-x"
         };
         let units: Vec<Vec<char>> = forms.iter().map(|f| phrase_units(f)).collect();
         let all: Vec<&[char]> = units.iter().map(Vec::as_slice).collect();
@@ -544,7 +548,7 @@ mod tests {
         assert_eq!(found("two burglaries").as_deref(), Some("burglaries"));
         let one = lex.alternation(Some("220")).unwrap();
         // Common prefixes are factored out, longest rest first.
-        assert_eq!(one, "(?i:burglar(?:ies|y))");
+        assert_eq!(one, "(?iu-x:burglar(?:ies|y))");
         assert!(lex.alternation(Some("999")).is_none());
     }
 }

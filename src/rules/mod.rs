@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod expand;
 pub mod lexicon;
 mod schema;
+mod splice;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,15 +40,20 @@ const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
 #[derive(Debug)]
 pub struct LazyRegex {
     source: String,
+    /// The pattern with its lexicon alternations as placeholders, and the
+    /// pack's parsed alternations (see [`splice`]): the cheaper way to the
+    /// same syntax tree.
+    skeleton: Option<(String, std::sync::Arc<splice::Parts>)>,
     /// Compiled once: threads that need it meanwhile wait instead of
     /// compiling it again (every thread of a batch starts on the same rules).
     compiled: std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>,
 }
 
 impl LazyRegex {
-    fn new(source: String) -> LazyRegex {
+    fn new(source: String, skeleton: Option<(String, std::sync::Arc<splice::Parts>)>) -> LazyRegex {
         LazyRegex {
             source,
+            skeleton,
             compiled: std::sync::OnceLock::new(),
         }
     }
@@ -55,7 +61,16 @@ impl LazyRegex {
     /// Compiles now, returning the regex engine's error if it fails.
     fn force(&self) -> Result<&Regex, &meta::BuildError> {
         self.compiled
-            .get_or_init(|| build_regex(&self.source))
+            .get_or_init(|| {
+                let spliced = self
+                    .skeleton
+                    .as_ref()
+                    .and_then(|(skeleton, parts)| parts.parse(skeleton));
+                match spliced {
+                    Some(tree) => build_regex_from_tree(&tree),
+                    None => build_regex(&self.source),
+                }
+            })
             .as_ref()
             .map_err(|e| &**e)
     }
@@ -80,6 +95,15 @@ impl std::ops::Deref for LazyRegex {
 /// spans of a sentence (the `regex` API only sets where a search starts).
 /// Configured as `regex::RegexBuilder::{size_limit, dfa_size_limit}` would.
 fn build_regex(source: &str) -> Result<Regex, Box<meta::BuildError>> {
+    regex_builder().build(source).map_err(Box::new)
+}
+
+/// [`build_regex`] from a pattern already parsed.
+fn build_regex_from_tree(tree: &regex_syntax::hir::Hir) -> Result<Regex, Box<meta::BuildError>> {
+    regex_builder().build_from_hir(tree).map_err(Box::new)
+}
+
+fn regex_builder() -> meta::Builder {
     let config = meta::Config::new()
         .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
         .hybrid_cache_capacity(REGEX_DFA_SIZE_LIMIT)
@@ -87,10 +111,9 @@ fn build_regex(source: &str) -> Result<Regex, Box<meta::BuildError>> {
         // engine's literal prefilter would only cost build time (a third of
         // it) and slow the search of those short windows (~10% on 64 MB).
         .auto_prefilter(false);
-    meta::Builder::new()
-        .configure(config)
-        .build(source)
-        .map_err(Box::new)
+    let mut builder = meta::Builder::new();
+    builder.configure(config);
+    builder
 }
 
 /// Where a rule applies relative to the mentions it steers (cue rules only).
@@ -319,7 +342,7 @@ impl Pack {
         let mut analyses = ahead::Analyses::default();
         for rule in &pack.rules {
             let pattern = rule.regex.as_str();
-            let analysis = analyse(&rule.id, pattern, false)
+            let analysis = analyse(&rule.id, LazyRegex::new(pattern.to_string(), None), false)
                 .expect("a loaded rule's pattern parses, as it did at load");
             analyses.insert(pattern, analysis.shape);
         }
@@ -430,9 +453,17 @@ impl<'a> Loader<'a> {
                 raw_rules.extend(file.rule.into_iter().map(|r| (path.clone(), r)));
             }
         }
+        // Lexicon alternations become placeholders, unless the pack's own
+        // patterns use the placeholders' characters.
+        let registry = std::cell::RefCell::new(splice::Registry::default());
+        let plane_used = subpatterns.values().any(|s| splice::uses_plane(&s.source))
+            || raw_rules
+                .iter()
+                .any(|(_, r)| splice::uses_plane(r.pattern.get_ref()));
         let defs = Defs {
             subpatterns: &subpatterns,
             lexicons: &lexicons,
+            registry: (!plane_used).then_some(&registry),
         };
         // Three passes, so that the costly part (parsing and analysing each
         // expanded pattern) runs in parallel while problems are still
@@ -455,15 +486,20 @@ impl<'a> Loader<'a> {
             };
             pending.push((path, raw, prepared));
         }
+        let parts = std::sync::Arc::new(registry.into_inner().freeze());
         let (eager, known) = (self.eager, &self.known);
         let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
-            Prepared::Expanded(pattern) => Some(match known.get(pattern) {
-                Some(shape) => Ok(Analysis {
-                    regex: LazyRegex::new(pattern.clone()),
-                    shape: shape.clone(),
-                }),
-                None => analyse(raw.id.get_ref(), pattern, eager),
-            }),
+            Prepared::Expanded { pattern, skeleton } => {
+                let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
+                let regex = LazyRegex::new(pattern.clone(), skeleton);
+                Some(match known.get(pattern) {
+                    Some(shape) => Ok(Analysis {
+                        regex,
+                        shape: shape.clone(),
+                    }),
+                    None => analyse(raw.id.get_ref(), regex, eager),
+                })
+            }
             Prepared::Failed { .. } => None,
         });
         let mut rules = Vec::new();
@@ -476,7 +512,9 @@ impl<'a> Loader<'a> {
                 (_, Some(Ok(analysis))) => {
                     rules.extend(self.compile_rule(&path, raw, analysis, &lexicons));
                 }
-                (Prepared::Expanded(_), None) => unreachable!("every expanded rule is analysed"),
+                (Prepared::Expanded { .. }, None) => {
+                    unreachable!("every expanded rule is analysed")
+                }
             }
         }
         self.check_labels(&manifest, &lexicons);
@@ -575,12 +613,28 @@ impl<'a> Loader<'a> {
                 ),
             };
         }
-        match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
-            Ok(expanded) => Prepared::Expanded(ascii_word_boundaries(&expanded)),
-            Err(message) => Prepared::Failed {
-                at: raw.pattern.span().start,
-                message: format!("rule {id}: {message}"),
-            },
+        let failed = |message: String| Prepared::Failed {
+            at: raw.pattern.span().start,
+            message: format!("rule {id}: {message}"),
+        };
+        let expanded =
+            match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
+                Ok(expanded) => ascii_word_boundaries(&expanded),
+                Err(message) => return failed(message),
+            };
+        let Some(registry) = defs.registry else {
+            return Prepared::Expanded {
+                pattern: expanded,
+                skeleton: None,
+            };
+        };
+        let registry = registry.borrow();
+        if registry.written_out_len(&expanded) > expand::MAX_EXPANDED {
+            return failed(expand::too_large());
+        }
+        Prepared::Expanded {
+            pattern: registry.written_out(&expanded),
+            skeleton: Some(expanded),
         }
     }
 
@@ -802,8 +856,12 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 
 /// A rule after its first pass.
 enum Prepared {
-    /// Its pattern, expanded and ready to parse.
-    Expanded(String),
+    /// Its pattern, expanded and ready to parse, and its skeleton (lexicon
+    /// alternations as placeholders, see [`splice`]).
+    Expanded {
+        pattern: String,
+        skeleton: Option<String>,
+    },
     /// A problem found at byte `at` of the rule file.
     Failed { at: usize, message: String },
 }
@@ -826,12 +884,11 @@ pub struct Shape {
 }
 
 /// Parses `pattern` (and compiles it now when `eager`), or says why it cannot be.
-fn analyse(id: &str, pattern: &str, eager: bool) -> Result<Analysis, String> {
+fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
-        .parse(pattern)
+        .parse(regex.as_str())
         .map_err(|e| format!("rule {id}: invalid regex:\n{e}"))?;
-    let regex = LazyRegex::new(pattern.to_string());
     if eager {
         if let Err(e) = regex.force() {
             return Err(match (e.size_limit(), e.syntax_error()) {
@@ -914,6 +971,8 @@ fn toml_value(value: &toml::Value) -> Option<Value> {
 struct Defs<'a> {
     subpatterns: &'a BTreeMap<String, SubPattern>,
     lexicons: &'a BTreeMap<String, Lexicon>,
+    /// Where lexicon alternations are registered, leaving placeholders.
+    registry: Option<&'a std::cell::RefCell<splice::Registry>>,
 }
 
 impl expand::Definitions for Defs<'_> {
@@ -923,11 +982,62 @@ impl expand::Definitions for Defs<'_> {
 
     fn lexicon(&self, name: &str, code: Option<&str>) -> Option<Result<String, String>> {
         let lexicon = self.lexicons.get(name)?;
-        Some(lexicon.alternation(code).ok_or_else(|| {
+        let alternation = lexicon.alternation(code).ok_or_else(|| {
             format!(
                 "lexicon {name} has no entries with code {:?}",
                 code.unwrap_or_default()
             )
+        });
+        Some(alternation.map(|a| match self.registry {
+            Some(registry) => registry.borrow_mut().placeholder(ascii_word_boundaries(&a)),
+            None => a,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pattern: &str) -> regex_syntax::hir::Hir {
+        regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(pattern)
+            .unwrap()
+    }
+
+    #[test]
+    fn every_embedded_rule_compiles_from_its_skeleton_to_the_tree_of_its_pattern() {
+        let pack = Pack::embedded().unwrap();
+        let mut shorter = 0;
+        for rule in &pack.rules {
+            let (skeleton, parts) = rule.regex.skeleton.as_ref().expect("a skeleton");
+            shorter += usize::from(skeleton.len() < rule.regex.as_str().len());
+            let tree = parts
+                .parse(skeleton)
+                .unwrap_or_else(|| panic!("{}: the splice refused its skeleton", rule.id));
+            assert_eq!(tree, parse(rule.regex.as_str()), "{}", rule.id);
+        }
+        assert!(shorter > pack.rules.len() / 2, "most rules use a lexicon");
+    }
+
+    #[test]
+    fn lexicon_phrases_read_the_same_under_any_flags_around_them() {
+        let mut files = PackFiles::default();
+        files.files.insert(
+            "pack.toml".into(),
+            "[pack]\nname = \"t\"\n[lexicons.NOUN]\nfile = \"nouns.tsv\"\n".into(),
+        );
+        files
+            .files
+            .insert("nouns.tsv".into(), "P\tillegal alien\tman\n".into());
+        files.files.insert(
+            "rules.toml".into(),
+            "[[rule]]\nid = \"x\"\nfield = \"name\"\npattern = '(?x) an \\s {{NOUN}}'\n".into(),
+        );
+        let pack = Pack::from_files(&files).unwrap();
+        let regex = &*pack.rules[0].regex;
+        assert!(regex.is_match("an illegal alien"));
+        assert!(!regex.is_match("an illegalalien"));
     }
 }
