@@ -118,6 +118,10 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     }
     let summary = batch::run(&extractor, &inputs, &options, &mut sink);
     sink.finish()?;
+    // The compiled rules are tens of thousands of allocations: the process
+    // is about to exit, and handing the pages back at once is faster than
+    // freeing each (4% of a small article's run).
+    std::mem::forget(extractor);
     let errors = summary.errors + expansion_errors.len();
     if !args.quiet {
         let skipped = if summary.skipped > 0 {

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
+use super::alternation::Phrases;
 use crate::error::{Location, RuleProblem};
 
 /// How a lexicon's phrases are compared with text.
@@ -167,8 +168,11 @@ impl Lexicon {
             if !self.options.case_sensitive {
                 surfaces.iter_mut().for_each(|s| s.make_ascii_lowercase());
             }
+            // Scans read short captured spans, where the automaton kind that
+            // is cheapest to build is as fast as any.
             let automaton = AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
                 .build(&surfaces)
                 .expect("lexicon phrases always build an automaton");
             Scanner {
@@ -217,9 +221,9 @@ impl Lexicon {
             .map(|(_, p)| p.as_str())
     }
 
-    /// A regex alternation matching any phrase (or, with `code`, any phrase of that code).
-    /// Longest phrases come first so the leftmost-first regex engine prefers them.
-    pub fn alternation(&self, code: Option<&str>) -> Option<String> {
+    /// Its phrases (or, with `code`, the phrases of that code) in priority
+    /// order, longest first, for writing as an alternation.
+    pub fn phrases(&self, code: Option<&str>) -> Option<Phrases> {
         let mut forms: Vec<String> = self
             .entries
             .iter()
@@ -231,25 +235,12 @@ impl Lexicon {
         }
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        // Every flag that could change how the phrases read is set here, so
-        // the alternation means the same wherever it is used (an `(?x)` or
-        // `(?-u)` around a reference does not reach inside) and can be
-        // parsed once for every rule using it (see `splice`).
-        let flags = if self.options.case_sensitive {
-            "u-ix"
-        } else {
-            "iu-x"
-        };
-        let units: Vec<Vec<char>> = forms.iter().map(|f| phrase_units(f)).collect();
-        let all: Vec<&[char]> = units.iter().map(Vec::as_slice).collect();
-        let body = if units.iter().flatten().all(char::is_ascii) {
-            factored(&all, self.options.case_sensitive)
-        } else {
-            // Case folding beyond ASCII (a Kelvin sign is a `k`) would make
-            // grouping by first character unsafe.
-            plain(&all)
-        };
-        Some(format!("(?{flags}:{body})"))
+        Some(Phrases::new(&forms, self.options.case_sensitive))
+    }
+
+    /// A regex alternation matching any phrase (or, with `code`, any phrase of that code).
+    pub fn alternation(&self, code: Option<&str>) -> Option<String> {
+        self.phrases(code).map(|p| p.regex())
     }
 
     /// Every phrase inside `text` that stands as whole words, leftmost-longest.
@@ -292,93 +283,6 @@ fn surface_forms(phrase: &str, plurals: bool) -> Vec<String> {
         }
     }
     forms
-}
-
-/// A phrase as the characters its regex matches: words joined by one space
-/// (the view squeezes whitespace), typographic apostrophes as ASCII ones (an
-/// apostrophe matches both, see [`unit_regex`]).
-fn phrase_units(phrase: &str) -> Vec<char> {
-    let words: Vec<&str> = phrase.split(' ').filter(|w| !w.is_empty()).collect();
-    words
-        .join(" ")
-        .chars()
-        .map(|c| if c == '\u{2019}' { '\'' } else { c })
-        .collect()
-}
-
-/// `alternatives` as a plain alternation, in order.
-fn plain(alternatives: &[&[char]]) -> String {
-    let regexes: Vec<String> = alternatives.iter().map(|a| units_regex(a)).collect();
-    regexes.join("|")
-}
-
-fn units_regex(units: &[char]) -> String {
-    units.iter().map(|&c| unit_regex(c)).collect()
-}
-
-fn unit_regex(c: char) -> String {
-    if c == '\'' {
-        "['\u{2019}]".to_string()
-    } else {
-        regex::escape(c.encode_utf8(&mut [0; 4]))
-    }
-}
-
-/// `alternatives` (in priority order) as one alternation with common
-/// prefixes factored out, matching exactly what the plain alternation
-/// matches, in the same order of preference: alternatives that begin with
-/// different characters never compete at one position, so only those with
-/// the same first character are grouped, keeping their order; the empty
-/// alternative, which competes with all, stays last. A trie instead of a
-/// list makes the compiled regex several times smaller.
-fn factored(alternatives: &[&[char]], case_sensitive: bool) -> String {
-    let key = |c: char| {
-        if case_sensitive {
-            c
-        } else {
-            c.to_ascii_lowercase()
-        }
-    };
-    let empty_at = alternatives.iter().position(|a| a.is_empty());
-    if empty_at.is_some_and(|i| i + 1 != alternatives.len()) {
-        // Cannot happen with longest-first order; keep the plain list if it does.
-        return plain(alternatives);
-    }
-    let mut groups: Vec<(char, Vec<&[char]>)> = Vec::new();
-    for alternative in alternatives.iter().filter(|a| !a.is_empty()) {
-        let first = key(alternative[0]);
-        match groups.iter_mut().find(|(k, _)| *k == first) {
-            Some((_, members)) => members.push(alternative),
-            None => groups.push((first, vec![alternative])),
-        }
-    }
-    let mut parts: Vec<String> = groups
-        .iter()
-        .map(|(_, members)| match members.as_slice() {
-            [only] => units_regex(only),
-            _ => {
-                // The whole common prefix at once (one group, not one per character).
-                let shared = (1..)
-                    .take_while(|&n| {
-                        members
-                            .iter()
-                            .all(|m| m.len() >= n && key(m[n - 1]) == key(members[0][n - 1]))
-                    })
-                    .last()
-                    .unwrap_or(1);
-                let rests: Vec<&[char]> = members.iter().map(|m| &m[shared..]).collect();
-                format!(
-                    "{}(?:{})",
-                    units_regex(&members[0][..shared]),
-                    factored(&rests, case_sensitive)
-                )
-            }
-        })
-        .collect();
-    if empty_at.is_some() {
-        parts.push(String::new());
-    }
-    parts.join("|")
 }
 
 /// The key under which a phrase is stored: spaces squeezed, apostrophes
@@ -429,40 +333,6 @@ fn is_word_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// The factored alternation finds what the plain one finds, with the
-        /// same preference among phrases (seen through a capture and what
-        /// must follow it).
-        #[test]
-        fn factoring_keeps_every_match_and_its_preference(
-            phrases in proptest::collection::vec("[abAB' ]{0,4}", 1..12),
-            text in "[abAB' x]{0,24}",
-            case_sensitive in any::<bool>(),
-        ) {
-            let mut forms = phrases;
-            forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-            forms.dedup();
-            let units: Vec<Vec<char>> = forms.iter().map(|f| super::phrase_units(f)).collect();
-            let all: Vec<&[char]> = units.iter().map(Vec::as_slice).collect();
-            let flags = if case_sensitive { "-i" } else { "i" };
-            let (plain, factored) = (super::plain(&all), super::factored(&all, case_sensitive));
-            for tail in ["", "b", r"\b", "(?:a|x)"] {
-                let a = regex::Regex::new(&format!("(?{flags}:({plain})){tail}")).unwrap();
-                let b = regex::Regex::new(&format!("(?{flags}:({factored})){tail}")).unwrap();
-                // Each match's span and its phrase's span.
-                let spans = |r: &regex::Regex| -> Vec<[Option<(usize, usize)>; 2]> {
-                    r.captures_iter(&text)
-                        .map(|c| [0, 1].map(|i| c.get(i).map(|g| (g.start(), g.end()))))
-                        .collect()
-                };
-                prop_assert_eq!(spans(&a), spans(&b), "{} vs {}", plain, factored);
-            }
-        }
-    }
-
     /// The key as folding defined it before its one-pass form.
     fn fold_any(phrase: &str, case_sensitive: bool) -> String {
         let squeezed: Vec<&str> = phrase.split_whitespace().collect();

@@ -9,6 +9,7 @@
 //! Rules are data: the engine knows fields and normalizers, never domain words.
 
 pub mod ahead;
+mod alternation;
 pub mod embedded;
 pub mod expand;
 pub mod lexicon;
@@ -982,16 +983,21 @@ impl expand::Definitions for Defs<'_> {
 
     fn lexicon(&self, name: &str, code: Option<&str>) -> Option<Result<String, String>> {
         let lexicon = self.lexicons.get(name)?;
-        let alternation = lexicon.alternation(code).ok_or_else(|| {
-            format!(
+        let Some(phrases) = lexicon.phrases(code) else {
+            return Some(Err(format!(
                 "lexicon {name} has no entries with code {:?}",
                 code.unwrap_or_default()
-            )
-        });
-        Some(alternation.map(|a| match self.registry {
-            Some(registry) => registry.borrow_mut().placeholder(ascii_word_boundaries(&a)),
-            None => a,
-        }))
+            )));
+        };
+        let alternation = phrases.regex();
+        let Some(registry) = self.registry else {
+            return Some(Ok(alternation));
+        };
+        // The tree is built from the phrases only while it is the tree of
+        // the text the rule shows (ASCII `\b`, `\s`, `\d` rewrite it).
+        let shown = ascii_word_boundaries(&alternation);
+        let phrases = (shown == alternation).then_some(phrases);
+        Some(Ok(registry.borrow_mut().placeholder(shown, phrases)))
     }
 }
 

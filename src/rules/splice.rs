@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 
 use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
 
+use super::alternation::Phrases;
+
 /// Placeholders are pairs of characters from this Private Use plane; a pack
 /// whose own patterns use the plane gets no placeholders.
 const PLANE: std::ops::RangeInclusive<u32> = 0xF0000..=0xFFFFD;
@@ -24,6 +26,9 @@ const PLANE: std::ops::RangeInclusive<u32> = 0xF0000..=0xFFFFD;
 #[derive(Debug, Default)]
 pub struct Registry {
     sources: Vec<String>,
+    /// The phrases each alternation was written from, when known: its tree
+    /// is then built, not parsed.
+    phrases: Vec<Option<Phrases>>,
     index: HashMap<String, usize>,
 }
 
@@ -33,11 +38,12 @@ impl Registry {
     /// parser (a group, so a repetition after it repeats it whole; two
     /// characters, so an alternation of placeholders never becomes a class).
     /// The alternation itself when the plane is full.
-    pub fn placeholder(&mut self, alternation: String) -> String {
+    pub fn placeholder(&mut self, alternation: String, phrases: Option<Phrases>) -> String {
         let next = self.sources.len();
         let k = *self.index.entry(alternation.clone()).or_insert(next);
         if k == next {
             self.sources.push(alternation);
+            self.phrases.push(phrases);
         }
         match pair(k) {
             Some((first, second)) => format!("(?:{first}{second})"),
@@ -75,7 +81,12 @@ impl Registry {
             parts: self
                 .sources
                 .into_iter()
-                .map(|source| (source, OnceLock::new()))
+                .zip(self.phrases)
+                .map(|(source, phrases)| Part {
+                    source,
+                    phrases,
+                    tree: OnceLock::new(),
+                })
                 .collect(),
         }
     }
@@ -124,7 +135,14 @@ fn next_placeholder(text: &str) -> Option<(usize, usize, usize)> {
 /// The pack's alternations, each parsed by the first rule that needs it.
 #[derive(Debug, Default)]
 pub struct Parts {
-    parts: Vec<(String, OnceLock<Option<Hir>>)>,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug)]
+struct Part {
+    source: String,
+    phrases: Option<Phrases>,
+    tree: OnceLock<Option<Hir>>,
 }
 
 impl Parts {
@@ -151,8 +169,13 @@ impl Parts {
     }
 
     fn part(&self, k: usize) -> Option<Hir> {
-        let (source, parsed) = self.parts.get(k)?;
-        parsed.get_or_init(|| parser().parse(source).ok()).clone()
+        let part = self.parts.get(k)?;
+        part.tree
+            .get_or_init(|| match &part.phrases {
+                Some(phrases) => Some(phrases.tree()),
+                None => parser().parse(&part.source).ok(),
+            })
+            .clone()
     }
 
     fn splice(&self, tree: Hir, spliced: &mut usize) -> Option<Hir> {
@@ -226,7 +249,7 @@ mod tests {
         let mut registry = Registry::default();
         let placeholders: Vec<String> = alternations
             .iter()
-            .map(|a| registry.placeholder(a.to_string()))
+            .map(|a| registry.placeholder(a.to_string(), None))
             .collect();
         let skeleton = skeleton_of(&placeholders);
         let written = registry.written_out(&skeleton);
@@ -269,9 +292,9 @@ mod tests {
     #[test]
     fn the_same_alternation_gets_the_same_placeholder() {
         let mut registry = Registry::default();
-        let one = registry.placeholder("(?iu-x:a)".into());
-        let two = registry.placeholder("(?iu-x:b)".into());
-        assert_eq!(registry.placeholder("(?iu-x:a)".into()), one);
+        let one = registry.placeholder("(?iu-x:a)".into(), None);
+        let two = registry.placeholder("(?iu-x:b)".into(), None);
+        assert_eq!(registry.placeholder("(?iu-x:a)".into(), None), one);
         assert_ne!(one, two);
         assert!(uses_plane(&one) && !uses_plane("(?iu-x:a)"));
     }
