@@ -528,7 +528,6 @@ const DFA_AFTER_BYTES: u64 = 1 << 20;
 
 fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
     AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
         .kind(Some(kind))
         .build(literals)
@@ -652,8 +651,19 @@ impl Prefilter {
                 .collect();
         }
         let bytes = view.as_bytes();
+        // Literals are lowercase: scanning lowercased text with them finds
+        // what an ASCII-case-insensitive automaton would, with half the
+        // automaton (a third of the build time, and it fits caches better).
+        let lowered = if bytes.iter().any(u8::is_ascii_uppercase) {
+            std::borrow::Cow::Owned(view.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(view)
+        };
         let mut sentence = 0;
-        for found in self.scanner_for(view.len()).find_overlapping_iter(view) {
+        for found in self
+            .scanner_for(view.len())
+            .find_overlapping_iter(lowered.as_ref())
+        {
             let (start, end) = (found.start(), found.end());
             while sentence < sentences.len() && sentences[sentence].end < end {
                 sentence += 1;
