@@ -235,11 +235,12 @@ enum Rendered {
     Failed(Report),
 }
 
-/// Items in flight per thread (read, being extracted, or waiting for their
-/// turn to be written): enough to keep every thread busy, few enough to
-/// bound memory.
+/// How far (in items, per thread) a finished item may run ahead of the
+/// oldest unwritten one before its thread waits: far enough to keep every
+/// thread busy past a slow article, near enough to bound memory.
 const IN_FLIGHT_PER_THREAD: usize = 16;
-/// New items wait while those in flight hold this many input bytes.
+/// A finished item also waits while the records waiting to be written hold
+/// this many bytes.
 const IN_FLIGHT_BYTES: u64 = 8 << 20;
 
 /// Runs the batch, writing every record to `sink` in input order.

@@ -223,7 +223,7 @@ impl Lexicon {
 
     /// Its phrases (or, with `code`, the phrases of that code) in priority
     /// order, longest first, for writing as an alternation.
-    pub fn phrases(&self, code: Option<&str>) -> Option<Phrases> {
+    pub(crate) fn phrases(&self, code: Option<&str>) -> Option<Phrases> {
         let mut forms: Vec<String> = self
             .entries
             .iter()
@@ -333,6 +333,8 @@ fn is_word_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// The key as folding defined it before its one-pass form.
     fn fold_any(phrase: &str, case_sensitive: bool) -> String {
         let squeezed: Vec<&str> = phrase.split_whitespace().collect();
@@ -363,8 +365,6 @@ mod tests {
             }
         }
     }
-
-    use super::*;
 
     fn offences() -> Lexicon {
         let text = "# comment\n35A\tdrug possession\tPWID\n220\tburglary\n240\tvehicle theft\n23H\ttheft\n";

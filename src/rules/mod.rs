@@ -886,8 +886,7 @@ pub struct Shape {
 
 /// Parses `pattern` (and compiles it now when `eager`), or says why it cannot be.
 fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
+    let hir = splice::parser()
         .parse(regex.as_str())
         .map_err(|e| format!("rule {id}: invalid regex:\n{e}"))?;
     if eager {
@@ -1006,10 +1005,7 @@ mod tests {
     use super::*;
 
     fn parse(pattern: &str) -> regex_syntax::hir::Hir {
-        regex_syntax::ParserBuilder::new()
-            .build()
-            .parse(pattern)
-            .unwrap()
+        splice::parser().parse(pattern).unwrap()
     }
 
     #[test]

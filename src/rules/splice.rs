@@ -53,26 +53,25 @@ impl Registry {
 
     /// `skeleton` with every placeholder written out as its alternation.
     pub fn written_out(&self, skeleton: &str) -> String {
-        let mut out = String::with_capacity(skeleton.len());
-        let mut rest = skeleton;
-        while let Some((at, k, len)) = next_placeholder(rest) {
-            out.push_str(&rest[..at]);
-            out.push_str(&self.sources[k]);
-            rest = &rest[at + len..];
-        }
-        out.push_str(rest);
-        out
+        self.written_pieces(skeleton).concat()
     }
 
     /// The length of [`Registry::written_out`], without writing it.
     pub fn written_out_len(&self, skeleton: &str) -> usize {
-        let mut total = 0;
+        self.written_pieces(skeleton).iter().map(|p| p.len()).sum()
+    }
+
+    /// The pieces the written-out pattern is made of, in order: the
+    /// skeleton's text between placeholders, and their alternations.
+    fn written_pieces<'a>(&'a self, skeleton: &'a str) -> Vec<&'a str> {
+        let mut pieces = Vec::new();
         let mut rest = skeleton;
         while let Some((at, k, len)) = next_placeholder(rest) {
-            total += at + self.sources[k].len();
+            pieces.extend([&rest[..at], self.sources[k].as_str()]);
             rest = &rest[at + len..];
         }
-        total + rest.len()
+        pieces.push(rest);
+        pieces
     }
 
     /// The registered alternations, ready to be parsed on first use.
@@ -231,7 +230,7 @@ impl Parts {
 }
 
 /// The parser the regex engine itself would use on a pattern string.
-fn parser() -> regex_syntax::Parser {
+pub(super) fn parser() -> regex_syntax::Parser {
     regex_syntax::ParserBuilder::new().build()
 }
 
