@@ -30,13 +30,23 @@ pub struct Lexicon {
     /// Its name, as used in `{{NAME}}` and `lexicon:NAME`.
     pub name: String,
     options: LexiconOptions,
+    /// Its entries and lookup table; a deferred lexicon parses them on
+    /// first use.
+    contents: std::sync::OnceLock<Contents>,
+    /// A deferred lexicon's file (as messages name it) and text.
+    deferred: Option<(String, String)>,
+    /// Scanner over every surface form, leftmost-longest, built on first
+    /// scan (most lexicons are only used in patterns and lookups).
+    scanner: std::sync::OnceLock<Scanner>,
+}
+
+/// What parsing a lexicon file gives.
+#[derive(Debug)]
+struct Contents {
     /// (code, phrase) in file order.
     entries: Vec<(String, String)>,
     /// Folded phrase (and its plural forms) -> index into `entries`.
     table: BTreeMap<String, usize>,
-    /// Scanner over every surface form, leftmost-longest, built on first
-    /// scan (most lexicons are only used in patterns and lookups).
-    scanner: std::sync::OnceLock<Scanner>,
 }
 
 /// An Aho-Corasick automaton over a lexicon's surface forms; pattern i is entry `entry_of[i]`.
@@ -65,6 +75,68 @@ impl Lexicon {
         text: &str,
         options: LexiconOptions,
     ) -> Result<Lexicon, Vec<RuleProblem>> {
+        let contents = Contents::parse(file, text, options)?;
+        Ok(Lexicon {
+            contents: std::sync::OnceLock::from(contents),
+            ..Lexicon::unparsed(name, options, None)
+        })
+    }
+
+    /// A lexicon parsed on first use, for files known to parse (the
+    /// embedded pack's, checked by `cargo test`): most runs need only a
+    /// few of a pack's lexicons, and parsing them all was a third of
+    /// loading the pack.
+    pub(crate) fn deferred(name: &str, file: &str, text: &str, options: LexiconOptions) -> Lexicon {
+        Lexicon::unparsed(name, options, Some((file.to_string(), text.to_string())))
+    }
+
+    fn unparsed(
+        name: &str,
+        options: LexiconOptions,
+        deferred: Option<(String, String)>,
+    ) -> Lexicon {
+        Lexicon {
+            name: name.to_string(),
+            options,
+            contents: std::sync::OnceLock::new(),
+            deferred,
+            scanner: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn contents(&self) -> &Contents {
+        self.contents.get_or_init(|| {
+            let (file, text) = self
+                .deferred
+                .as_ref()
+                .expect("a lexicon is either parsed or deferred");
+            Contents::parse(file, text, self.options).unwrap_or_else(|problems| {
+                panic!(
+                    "{}: {} (`cargo test` reports this before a build is used)",
+                    problems[0].location, problems[0].message
+                )
+            })
+        })
+    }
+
+    /// Whether its file has been parsed yet.
+    #[cfg(test)]
+    pub(crate) fn is_parsed(&self) -> bool {
+        self.contents.get().is_some()
+    }
+
+    fn entries_table(&self) -> (&[(String, String)], &BTreeMap<String, usize>) {
+        let contents = self.contents();
+        (&contents.entries, &contents.table)
+    }
+}
+
+impl Contents {
+    fn parse(
+        file: &str,
+        text: &str,
+        options: LexiconOptions,
+    ) -> Result<Contents, Vec<RuleProblem>> {
         let mut problems = Vec::new();
         let mut entries: Vec<(String, String)> = Vec::new();
         let mut table = BTreeMap::new();
@@ -127,10 +199,10 @@ impl Lexicon {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Lexicon::build(name, options, entries))
+        Ok(Contents::build(options, entries))
     }
 
-    fn build(name: &str, options: LexiconOptions, entries: Vec<(String, String)>) -> Lexicon {
+    fn build(options: LexiconOptions, entries: Vec<(String, String)>) -> Contents {
         let mut table = BTreeMap::new();
         for (index, (_, phrase)) in entries.iter().enumerate() {
             for form in surface_forms(phrase, options.plurals) {
@@ -141,22 +213,19 @@ impl Lexicon {
                     .or_insert(index);
             }
         }
-        Lexicon {
-            name: name.to_string(),
-            options,
-            entries,
-            table,
-            scanner: std::sync::OnceLock::new(),
-        }
+        Contents { entries, table }
     }
+}
 
+impl Lexicon {
     fn scanner(&self) -> &Scanner {
         self.scanner.get_or_init(|| {
+            let (entries, table) = self.entries_table();
             let mut surfaces = Vec::new();
             let mut entry_of = Vec::new();
-            for (index, (_, phrase)) in self.entries.iter().enumerate() {
+            for (index, (_, phrase)) in entries.iter().enumerate() {
                 for form in surface_forms(phrase, self.options.plurals) {
-                    if self.table.get(&fold(&form, self.options.case_sensitive)) == Some(&index) {
+                    if table.get(&fold(&form, self.options.case_sensitive)) == Some(&index) {
                         surfaces.push(form);
                         entry_of.push(index);
                     }
@@ -184,23 +253,23 @@ impl Lexicon {
 
     /// Number of entries (phrases) in the file.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries().len()
     }
 
     /// True when the lexicon has no phrases.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries().is_empty()
     }
 
     /// Every (code, phrase) pair in file order.
     pub fn entries(&self) -> &[(String, String)] {
-        &self.entries
+        self.entries_table().0
     }
 
     /// The codes, in first-seen order, without repeats.
     pub fn codes(&self) -> Vec<&str> {
         let mut seen = std::collections::BTreeSet::new();
-        self.entries
+        self.entries()
             .iter()
             .filter(|(code, _)| seen.insert(code.as_str()))
             .map(|(code, _)| code.as_str())
@@ -209,13 +278,14 @@ impl Lexicon {
 
     /// The code for a phrase as written in text, if the lexicon knows it.
     pub fn lookup(&self, phrase: &str) -> Option<&str> {
+        let (entries, table) = self.entries_table();
         let key = fold(phrase, self.options.case_sensitive);
-        self.table.get(&key).map(|&i| self.entries[i].0.as_str())
+        table.get(&key).map(|&i| entries[i].0.as_str())
     }
 
     /// The first phrase listed for `code` (used as its display label).
     pub fn label(&self, code: &str) -> Option<&str> {
-        self.entries
+        self.entries()
             .iter()
             .find(|(c, _)| c == code)
             .map(|(_, p)| p.as_str())
@@ -225,7 +295,7 @@ impl Lexicon {
     /// order, longest first, for writing as an alternation.
     pub(crate) fn phrases(&self, code: Option<&str>) -> Option<Phrases> {
         let mut forms: Vec<String> = self
-            .entries
+            .entries()
             .iter()
             .filter(|(c, _)| code.is_none_or(|want| want == c))
             .flat_map(|(_, p)| surface_forms(p, self.options.plurals))
@@ -259,7 +329,7 @@ impl Lexicon {
             hits.push(LexiconHit {
                 start: m.start(),
                 end: m.end(),
-                code: self.entries[entry].0.clone(),
+                code: self.entries()[entry].0.clone(),
             });
         }
         hits

@@ -18,6 +18,7 @@ mod splice;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use regex_automata::meta::{self, Regex};
 
@@ -40,22 +41,122 @@ const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
 /// from a folder are compiled eagerly, so their errors are reported at load.
 #[derive(Debug)]
 pub struct LazyRegex {
-    source: String,
-    /// The pattern with its lexicon alternations as placeholders, and the
-    /// pack's parsed alternations (see [`splice`]): the cheaper way to the
-    /// same syntax tree.
-    skeleton: Option<(String, std::sync::Arc<splice::Parts>)>,
+    expansion: Expansion,
     /// Compiled once: threads that need it meanwhile wait instead of
     /// compiling it again (every thread of a batch starts on the same rules).
     compiled: std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>,
 }
 
-impl LazyRegex {
-    fn new(source: String, skeleton: Option<(String, std::sync::Arc<splice::Parts>)>) -> LazyRegex {
-        LazyRegex {
+/// A rule's pattern with its references written out, now or on first use.
+#[derive(Debug)]
+enum Expansion {
+    /// Expanded at load.
+    Done(Expanded),
+    /// Expanded on first use: the embedded pack, whose rules are known to
+    /// expand (see [`ahead`]), so loading it leaves this to the rules used.
+    Deferred {
+        pattern: String,
+        defs: Arc<PackDefs>,
+        expanded: std::sync::OnceLock<Expanded>,
+    },
+}
+
+/// A pattern expanded.
+#[derive(Debug)]
+struct Expanded {
+    /// Every reference written out: the pattern the rule stands for.
+    source: String,
+    /// The pattern with its lexicon alternations as placeholders, and the
+    /// alternations' syntax trees (see [`splice`]): the cheaper way to the
+    /// same syntax tree.
+    skeleton: Option<(String, Arc<splice::Parts>)>,
+}
+
+/// What a pattern's references can name: a pack's sub-patterns and lexicons.
+#[derive(Debug)]
+struct PackDefs {
+    subpatterns: Arc<BTreeMap<String, SubPattern>>,
+    lexicons: Arc<BTreeMap<String, Lexicon>>,
+    /// The pack's own patterns use the placeholders' characters, so
+    /// alternations are written out in place.
+    plane_used: bool,
+    /// What expanding rules on first use has built so far, for the next
+    /// rules: the alternations registered and the references expanded.
+    /// Rules share lexicons, whose alternations are costly to write.
+    built: std::sync::Mutex<(splice::Registry, BTreeMap<String, String>)>,
+}
+
+impl PackDefs {
+    fn new(
+        subpatterns: BTreeMap<String, SubPattern>,
+        lexicons: Arc<BTreeMap<String, Lexicon>>,
+        plane_used: bool,
+    ) -> PackDefs {
+        PackDefs {
+            subpatterns: Arc::new(subpatterns),
+            lexicons,
+            plane_used,
+            built: Default::default(),
+        }
+    }
+
+    /// Expands `pattern`, known to expand.
+    fn expand(&self, pattern: &str) -> Expanded {
+        // A thread that panicked while expanding may have left the cached
+        // expansions naming alternations the registry lost: start afresh.
+        let mut built = self.built.lock().unwrap_or_else(|poisoned| {
+            let mut built = poisoned.into_inner();
+            *built = Default::default();
+            built
+        });
+        let (registry, expansions) = &mut *built;
+        let registry = std::cell::RefCell::new(std::mem::take(registry));
+        let defs = Defs {
+            subpatterns: &self.subpatterns,
+            lexicons: &self.lexicons,
+            registry: (!self.plane_used).then_some(&registry),
+        };
+        let result = expand_rule(pattern, &defs, expansions);
+        let registry = registry.into_inner();
+        let parts = Arc::new(registry.parts());
+        built.0 = registry;
+        let (source, skeleton) =
+            result.unwrap_or_else(|message| panic!("an embedded pattern expands: {message}"));
+        Expanded {
             source,
-            skeleton,
+            skeleton: skeleton.map(|s| (s, parts)),
+        }
+    }
+}
+
+impl LazyRegex {
+    fn new(source: String, skeleton: Option<(String, Arc<splice::Parts>)>) -> LazyRegex {
+        LazyRegex::with(Expansion::Done(Expanded { source, skeleton }))
+    }
+
+    fn deferred(pattern: String, defs: Arc<PackDefs>) -> LazyRegex {
+        LazyRegex::with(Expansion::Deferred {
+            pattern,
+            defs,
+            expanded: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn with(expansion: Expansion) -> LazyRegex {
+        LazyRegex {
+            expansion,
             compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn expanded(&self) -> &Expanded {
+        match &self.expansion {
+            Expansion::Done(expanded) => expanded,
+            Expansion::Deferred {
+                pattern,
+                defs,
+                expanded,
+            } => expanded.get_or_init(|| defs.expand(pattern)),
         }
     }
 
@@ -63,13 +164,14 @@ impl LazyRegex {
     fn force(&self) -> Result<&Regex, &meta::BuildError> {
         self.compiled
             .get_or_init(|| {
-                let spliced = self
+                let expanded = self.expanded();
+                let spliced = expanded
                     .skeleton
                     .as_ref()
                     .and_then(|(skeleton, parts)| parts.parse(skeleton));
                 match spliced {
                     Some(tree) => build_regex_from_tree(&tree),
-                    None => build_regex(&self.source),
+                    None => build_regex(&expanded.source),
                 }
             })
             .as_ref()
@@ -78,7 +180,7 @@ impl LazyRegex {
 
     /// The expanded source.
     pub fn as_str(&self) -> &str {
-        &self.source
+        &self.expanded().source
     }
 }
 
@@ -230,9 +332,9 @@ pub struct Pack {
     /// Rules in file order (files sorted by name).
     pub rules: Vec<Rule>,
     /// Lexicons by name.
-    pub lexicons: BTreeMap<String, Lexicon>,
+    pub lexicons: Arc<BTreeMap<String, Lexicon>>,
     /// Named sub-patterns by name.
-    pub subpatterns: BTreeMap<String, SubPattern>,
+    pub subpatterns: Arc<BTreeMap<String, SubPattern>>,
     /// Segmentation settings.
     pub segment: SegmentConfig,
     /// Assembly settings.
@@ -329,23 +431,26 @@ fn read_tree(
 
 impl Pack {
     /// Loads the default pack compiled into the binary. Its regexes compile
-    /// on first use (every one of them is compiled by `cargo test`).
+    /// on first use (every one of them is compiled by `cargo test`); when
+    /// [`ahead`] holds the analysis of exactly these files, its rules expand
+    /// and its lexicons parse on first use too.
     pub fn embedded() -> Result<Pack, RuleError> {
         let files = embedded::files();
         let mut loader = Loader::new(&files, false);
-        loader.known = ahead::Analyses::embedded();
+        loader.shapes = ahead::Analyses::embedded_for(&files);
         loader.load()
     }
 
     /// A fresh analysis of every embedded rule, as [`ahead`] keeps it.
     pub fn analyse_embedded() -> Result<ahead::Analyses, RuleError> {
-        let pack = Loader::new(&embedded::files(), false).load()?;
-        let mut analyses = ahead::Analyses::default();
+        let files = embedded::files();
+        let pack = Loader::new(&files, false).load()?;
+        let mut analyses = ahead::Analyses::new(&files);
         for rule in &pack.rules {
             let pattern = rule.regex.as_str();
             let analysis = analyse(&rule.id, LazyRegex::new(pattern.to_string(), None), false)
                 .expect("a loaded rule's pattern parses, as it did at load");
-            analyses.insert(pattern, analysis.shape);
+            analyses.insert(&rule.id, analysis.shape);
         }
         Ok(analyses)
     }
@@ -377,8 +482,9 @@ struct Loader<'a> {
     line_indexes: BTreeMap<String, crate::error::LineIndex>,
     /// Compile every regex at load (user packs) or on first use (embedded).
     eager: bool,
-    /// Patterns analysed ahead of time (the embedded pack's).
-    known: ahead::Analyses,
+    /// Every rule's shape, analysed ahead of time for exactly these files
+    /// (the embedded pack's): rules are then expanded on first use.
+    shapes: Option<BTreeMap<String, Shape>>,
 }
 
 impl<'a> Loader<'a> {
@@ -394,7 +500,7 @@ impl<'a> Loader<'a> {
                 .map(|(path, text)| (path.clone(), crate::error::LineIndex::new(text)))
                 .collect(),
             eager,
-            known: ahead::Analyses::default(),
+            shapes: None,
         }
     }
 
@@ -437,7 +543,8 @@ impl<'a> Loader<'a> {
             }
             return Err(RuleError::Invalid(self.problems));
         };
-        let lexicons = self.load_lexicons(&manifest);
+        let shapes = self.shapes.take();
+        let lexicons = Arc::new(self.load_lexicons(&manifest, shapes.is_some()));
         let mut subpatterns = BTreeMap::new();
         self.collect_subpatterns(MANIFEST, &manifest.patterns, &mut subpatterns);
         let mut raw_rules = Vec::new();
@@ -456,68 +563,15 @@ impl<'a> Loader<'a> {
         }
         // Lexicon alternations become placeholders, unless the pack's own
         // patterns use the placeholders' characters.
-        let registry = std::cell::RefCell::new(splice::Registry::default());
         let plane_used = subpatterns.values().any(|s| splice::uses_plane(&s.source))
             || raw_rules
                 .iter()
                 .any(|(_, r)| splice::uses_plane(r.pattern.get_ref()));
-        let defs = Defs {
-            subpatterns: &subpatterns,
-            lexicons: &lexicons,
-            registry: (!plane_used).then_some(&registry),
+        let defs = Arc::new(PackDefs::new(subpatterns, lexicons.clone(), plane_used));
+        let rules = match shapes {
+            Some(shapes) => self.deferred_rules(raw_rules, &shapes, &defs),
+            None => self.expanded_rules(raw_rules, &defs),
         };
-        // Three passes, so that the costly part (parsing and analysing each
-        // expanded pattern) runs in parallel while problems are still
-        // reported rule by rule, in file order.
-        let mut ids: BTreeMap<String, Location> = BTreeMap::new();
-        let mut pending = Vec::new();
-        for (path, raw) in raw_rules {
-            let location = self.located(&path, raw.id.span().start);
-            let prepared = if let Some(first) = ids.get(raw.id.get_ref()) {
-                Prepared::Failed {
-                    at: raw.id.span().start,
-                    message: format!(
-                        "duplicate rule id {:?} (first defined at {first})",
-                        raw.id.get_ref()
-                    ),
-                }
-            } else {
-                ids.insert(raw.id.get_ref().clone(), location);
-                self.prepare(&raw, &defs)
-            };
-            pending.push((path, raw, prepared));
-        }
-        let parts = std::sync::Arc::new(registry.into_inner().freeze());
-        let (eager, known) = (self.eager, &self.known);
-        let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
-            Prepared::Expanded { pattern, skeleton } => {
-                let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
-                let regex = LazyRegex::new(pattern.clone(), skeleton);
-                Some(match known.get(pattern) {
-                    Some(shape) => Ok(Analysis {
-                        regex,
-                        shape: shape.clone(),
-                    }),
-                    None => analyse(raw.id.get_ref(), regex, eager),
-                })
-            }
-            Prepared::Failed { .. } => None,
-        });
-        let mut rules = Vec::new();
-        for ((path, raw, prepared), analysis) in pending.into_iter().zip(analyses) {
-            match (prepared, analysis) {
-                (Prepared::Failed { at, message }, _) => self.problem(&path, at, message),
-                (_, Some(Err(message))) => {
-                    self.problem(&path, raw.pattern.span().start, message);
-                }
-                (_, Some(Ok(analysis))) => {
-                    rules.extend(self.compile_rule(&path, raw, analysis, &lexicons));
-                }
-                (Prepared::Expanded { .. }, None) => {
-                    unreachable!("every expanded rule is analysed")
-                }
-            }
-        }
         self.check_labels(&manifest, &lexicons);
         if !self.problems.is_empty() {
             return Err(RuleError::Invalid(self.problems));
@@ -531,7 +585,7 @@ impl<'a> Loader<'a> {
             name: manifest.pack.name,
             version: manifest.pack.version,
             lexicons,
-            subpatterns,
+            subpatterns: defs.subpatterns.clone(),
             segment: SegmentConfig {
                 abbreviations: manifest.segment.abbreviations,
             },
@@ -549,7 +603,111 @@ impl<'a> Loader<'a> {
         })
     }
 
-    fn load_lexicons(&mut self, manifest: &RawPack) -> BTreeMap<String, Lexicon> {
+    /// Rules expanded and analysed now: every problem is found at load.
+    fn expanded_rules(&mut self, raw_rules: Vec<(String, RawRule)>, defs: &PackDefs) -> Vec<Rule> {
+        let registry = std::cell::RefCell::new(splice::Registry::default());
+        let borrowed = Defs {
+            subpatterns: &defs.subpatterns,
+            lexicons: &defs.lexicons,
+            registry: (!defs.plane_used).then_some(&registry),
+        };
+        // Three passes, so that the costly part (parsing and analysing each
+        // expanded pattern) runs in parallel while problems are still
+        // reported rule by rule, in file order.
+        let mut ids: BTreeMap<String, Location> = BTreeMap::new();
+        let mut pending = Vec::new();
+        for (path, raw) in raw_rules {
+            let prepared = match self.first_check(&path, &raw, &mut ids) {
+                Some((at, message)) => Prepared::Failed { at, message },
+                None => self.prepare(&raw, &borrowed),
+            };
+            pending.push((path, raw, prepared));
+        }
+        let parts = Arc::new(registry.into_inner().parts());
+        let eager = self.eager;
+        let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
+            Prepared::Expanded { pattern, skeleton } => {
+                let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
+                let regex = LazyRegex::new(pattern.clone(), skeleton);
+                Some(analyse(raw.id.get_ref(), regex, eager))
+            }
+            Prepared::Failed { .. } => None,
+        });
+        let mut rules = Vec::new();
+        for ((path, raw, prepared), analysis) in pending.into_iter().zip(analyses) {
+            match (prepared, analysis) {
+                (Prepared::Failed { at, message }, _) => self.problem(&path, at, message),
+                (_, Some(Err(message))) => {
+                    self.problem(&path, raw.pattern.span().start, message);
+                }
+                (_, Some(Ok(analysis))) => {
+                    rules.extend(self.compile_rule(&path, raw, analysis, &defs.lexicons));
+                }
+                (Prepared::Expanded { .. }, None) => {
+                    unreachable!("every expanded rule is analysed")
+                }
+            }
+        }
+        rules
+    }
+
+    /// Rules whose shapes were analysed ahead of time, expanded on first use.
+    fn deferred_rules(
+        &mut self,
+        raw_rules: Vec<(String, RawRule)>,
+        shapes: &BTreeMap<String, Shape>,
+        defs: &Arc<PackDefs>,
+    ) -> Vec<Rule> {
+        let mut ids: BTreeMap<String, Location> = BTreeMap::new();
+        let mut rules = Vec::new();
+        for (path, raw) in raw_rules {
+            if let Some((at, message)) = self.first_check(&path, &raw, &mut ids) {
+                self.problem(&path, at, message);
+                continue;
+            }
+            let Some(shape) = shapes.get(raw.id.get_ref()) else {
+                // Cannot happen: the shapes were written for these very files.
+                let message = format!("rule {}: missing from {}", raw.id.get_ref(), ahead::FILE);
+                self.problem(&path, raw.id.span().start, message);
+                continue;
+            };
+            let analysis = Analysis {
+                regex: LazyRegex::deferred(raw.pattern.get_ref().clone(), defs.clone()),
+                shape: shape.clone(),
+            };
+            rules.extend(self.compile_rule(&path, raw, analysis, &defs.lexicons));
+        }
+        rules
+    }
+
+    /// What is checked of every rule before its pattern: a unique id and a
+    /// known field. A problem comes back as (byte offset, message).
+    fn first_check(
+        &self,
+        path: &str,
+        raw: &RawRule,
+        ids: &mut BTreeMap<String, Location>,
+    ) -> Option<(usize, String)> {
+        let id = raw.id.get_ref();
+        if let Some(first) = ids.get(id) {
+            let message = format!("duplicate rule id {id:?} (first defined at {first})");
+            return Some((raw.id.span().start, message));
+        }
+        ids.insert(id.clone(), self.located(path, raw.id.span().start));
+        if Field::parse(raw.field.get_ref()).is_none() {
+            let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            let message = format!(
+                "rule {id}: unknown field {:?}; use one of {}",
+                raw.field.get_ref(),
+                names.join(", ")
+            );
+            return Some((raw.field.span().start, message));
+        }
+        None
+    }
+
+    /// Lexicons parsed now, or (`deferred`, for files known to parse) on first use.
+    fn load_lexicons(&mut self, manifest: &RawPack, deferred: bool) -> BTreeMap<String, Lexicon> {
         let mut lexicons = BTreeMap::new();
         for (name, spec) in &manifest.lexicons {
             let file = spec.get_ref().file.clone();
@@ -558,12 +716,16 @@ impl<'a> Loader<'a> {
                 self.problem(MANIFEST, spec.span().start, message);
                 continue;
             };
-            match Lexicon::parse(
-                name,
-                &self.files.display(&file),
-                text,
-                spec.get_ref().options(),
-            ) {
+            let display = self.files.display(&file);
+            let options = spec.get_ref().options();
+            if deferred {
+                lexicons.insert(
+                    name.clone(),
+                    Lexicon::deferred(name, &display, text, options),
+                );
+                continue;
+            }
+            match Lexicon::parse(name, &display, text, options) {
                 Ok(lexicon) => {
                     lexicons.insert(name.clone(), lexicon);
                 }
@@ -599,43 +761,15 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// The first pass over a rule: its field is known and its pattern
-    /// expands (sub-patterns and lexicons spliced in).
+    /// The first pass over a rule: its pattern expands (sub-patterns and
+    /// lexicons spliced in).
     fn prepare(&mut self, raw: &RawRule, defs: &Defs<'_>) -> Prepared {
-        let id = raw.id.get_ref();
-        if Field::parse(raw.field.get_ref()).is_none() {
-            let names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
-            return Prepared::Failed {
-                at: raw.field.span().start,
-                message: format!(
-                    "rule {id}: unknown field {:?}; use one of {}",
-                    raw.field.get_ref(),
-                    names.join(", ")
-                ),
-            };
-        }
-        let failed = |message: String| Prepared::Failed {
-            at: raw.pattern.span().start,
-            message: format!("rule {id}: {message}"),
-        };
-        let expanded =
-            match expand::expand_cached(raw.pattern.get_ref(), defs, &mut self.expansions) {
-                Ok(expanded) => ascii_word_boundaries(&expanded),
-                Err(message) => return failed(message),
-            };
-        let Some(registry) = defs.registry else {
-            return Prepared::Expanded {
-                pattern: expanded,
-                skeleton: None,
-            };
-        };
-        let registry = registry.borrow();
-        if registry.written_out_len(&expanded) > expand::MAX_EXPANDED {
-            return failed(expand::too_large());
-        }
-        Prepared::Expanded {
-            pattern: registry.written_out(&expanded),
-            skeleton: Some(expanded),
+        match expand_rule(raw.pattern.get_ref(), defs, &mut self.expansions) {
+            Ok((pattern, skeleton)) => Prepared::Expanded { pattern, skeleton },
+            Err(message) => Prepared::Failed {
+                at: raw.pattern.span().start,
+                message: format!("rule {}: {message}", raw.id.get_ref()),
+            },
         }
     }
 
@@ -910,6 +1044,25 @@ fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> 
     })
 }
 
+/// A rule's pattern with every reference written out, and (when `defs`
+/// registers alternations) its skeleton, or why it does not expand.
+/// `expansions` caches expanded sub-patterns across rules.
+fn expand_rule(
+    pattern: &str,
+    defs: &Defs<'_>,
+    expansions: &mut BTreeMap<String, String>,
+) -> Result<(String, Option<String>), String> {
+    let expanded = ascii_word_boundaries(&expand::expand_cached(pattern, defs, expansions)?);
+    let Some(registry) = defs.registry else {
+        return Ok((expanded, None));
+    };
+    let registry = registry.borrow();
+    if registry.written_out_len(&expanded) > expand::MAX_EXPANDED {
+        return Err(expand::too_large());
+    }
+    Ok((registry.written_out(&expanded), Some(expanded)))
+}
+
 fn ascii_word_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
@@ -1013,7 +1166,7 @@ mod tests {
         let pack = Pack::embedded().unwrap();
         let mut shorter = 0;
         for rule in &pack.rules {
-            let (skeleton, parts) = rule.regex.skeleton.as_ref().expect("a skeleton");
+            let (skeleton, parts) = rule.regex.expanded().skeleton.as_ref().expect("a skeleton");
             shorter += usize::from(skeleton.len() < rule.regex.as_str().len());
             let tree = parts
                 .parse(skeleton)
@@ -1021,6 +1174,26 @@ mod tests {
             assert_eq!(tree, parse(rule.regex.as_str()), "{}", rule.id);
         }
         assert!(shorter > pack.rules.len() / 2, "most rules use a lexicon");
+    }
+
+    #[test]
+    fn the_embedded_pack_leaves_expansion_and_lexicons_to_first_use_and_expands_alike() {
+        let deferred = Pack::embedded().unwrap();
+        assert!(deferred
+            .rules
+            .iter()
+            .all(|r| matches!(r.regex.expansion, Expansion::Deferred { .. })));
+        assert!(deferred.lexicons.values().all(|l| !l.is_parsed()));
+        let files = embedded::files();
+        let eager = Loader::new(&files, false).load().unwrap();
+        for (d, e) in deferred.rules.iter().zip(&eager.rules) {
+            assert!(matches!(e.regex.expansion, Expansion::Done(_)));
+            assert_eq!(d.regex.as_str(), e.regex.as_str(), "{}", d.id);
+        }
+        assert_eq!(deferred.rules.len(), eager.rules.len());
+        for (name, lexicon) in deferred.lexicons.iter() {
+            assert_eq!(lexicon.entries(), eager.lexicons[name].entries(), "{name}");
+        }
     }
 
     #[test]

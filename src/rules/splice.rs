@@ -12,7 +12,7 @@
 //! written out.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
 
@@ -25,10 +25,7 @@ const PLANE: std::ops::RangeInclusive<u32> = 0xF0000..=0xFFFFD;
 /// The alternations registered while a pack's patterns are expanded.
 #[derive(Debug, Default)]
 pub struct Registry {
-    sources: Vec<String>,
-    /// The phrases each alternation was written from, when known: its tree
-    /// is then built, not parsed.
-    phrases: Vec<Option<Phrases>>,
+    parts: Vec<Arc<Part>>,
     index: HashMap<String, usize>,
 }
 
@@ -39,15 +36,18 @@ impl Registry {
     /// characters, so an alternation of placeholders never becomes a class).
     /// The alternation itself when the plane is full.
     pub fn placeholder(&mut self, alternation: String, phrases: Option<Phrases>) -> String {
-        let next = self.sources.len();
+        let next = self.parts.len();
         let k = *self.index.entry(alternation.clone()).or_insert(next);
         if k == next {
-            self.sources.push(alternation);
-            self.phrases.push(phrases);
+            self.parts.push(Arc::new(Part {
+                source: alternation,
+                phrases,
+                tree: OnceLock::new(),
+            }));
         }
         match pair(k) {
             Some((first, second)) => format!("(?:{first}{second})"),
-            None => self.sources[k].clone(),
+            None => self.parts[k].source.clone(),
         }
     }
 
@@ -67,26 +67,18 @@ impl Registry {
         let mut pieces = Vec::new();
         let mut rest = skeleton;
         while let Some((at, k, len)) = next_placeholder(rest) {
-            pieces.extend([&rest[..at], self.sources[k].as_str()]);
+            pieces.extend([&rest[..at], self.parts[k].source.as_str()]);
             rest = &rest[at + len..];
         }
         pieces.push(rest);
         pieces
     }
 
-    /// The registered alternations, ready to be parsed on first use.
-    pub fn freeze(self) -> Parts {
+    /// The alternations registered so far, each parsed (once, whichever
+    /// holder needs it first) on first use.
+    pub fn parts(&self) -> Parts {
         Parts {
-            parts: self
-                .sources
-                .into_iter()
-                .zip(self.phrases)
-                .map(|(source, phrases)| Part {
-                    source,
-                    phrases,
-                    tree: OnceLock::new(),
-                })
-                .collect(),
+            parts: self.parts.clone(),
         }
     }
 }
@@ -134,7 +126,7 @@ fn next_placeholder(text: &str) -> Option<(usize, usize, usize)> {
 /// The pack's alternations, each parsed by the first rule that needs it.
 #[derive(Debug, Default)]
 pub struct Parts {
-    parts: Vec<Part>,
+    parts: Vec<Arc<Part>>,
 }
 
 #[derive(Debug)]
@@ -253,7 +245,7 @@ mod tests {
         let skeleton = skeleton_of(&placeholders);
         let written = registry.written_out(&skeleton);
         assert_eq!(registry.written_out_len(&skeleton), written.len());
-        let tree = registry.freeze().parse(&skeleton);
+        let tree = registry.parts().parse(&skeleton);
         if let Some(tree) = &tree {
             assert_eq!(tree, &parse(&written), "skeleton {skeleton:?}");
         }
