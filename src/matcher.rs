@@ -66,6 +66,12 @@ pub fn find_mentions_with(
         RuleSelection::All => (0..pack.rules.len()).collect(),
         RuleSelection::One(i) => vec![i],
     };
+    let needed: Vec<usize> = rules
+        .iter()
+        .copied()
+        .filter(|&i| !candidates[i].is_empty())
+        .collect();
+    pack.prepare(&needed);
     let mut mentions = Vec::new();
     for index in rules {
         let rule = &pack.rules[index];

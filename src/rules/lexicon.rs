@@ -125,6 +125,12 @@ impl Lexicon {
         self.contents.get().is_some()
     }
 
+    /// Whether its scanner has been built yet.
+    #[cfg(test)]
+    pub(crate) fn is_scanner_built(&self) -> bool {
+        self.scanner.get().is_some()
+    }
+
     fn entries_table(&self) -> (&[(String, String)], &BTreeMap<String, usize>) {
         let contents = self.contents();
         (&contents.entries, &contents.table)
@@ -218,6 +224,11 @@ impl Contents {
 }
 
 impl Lexicon {
+    /// Builds its scanner now (see [`Lexicon::scan`]) if it was not built yet.
+    pub(crate) fn prepare(&self) {
+        self.scanner();
+    }
+
     fn scanner(&self) -> &Scanner {
         self.scanner.get_or_init(|| {
             let (entries, table) = self.entries_table();

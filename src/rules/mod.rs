@@ -182,6 +182,11 @@ impl LazyRegex {
     pub fn as_str(&self) -> &str {
         &self.expanded().source
     }
+
+    /// Whether it has been compiled yet.
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
 }
 
 impl std::ops::Deref for LazyRegex {
@@ -464,6 +469,32 @@ impl Pack {
     /// collecting every problem before failing.
     pub fn from_files(files: &PackFiles) -> Result<Pack, RuleError> {
         Loader::new(files, true).load()
+    }
+
+    /// Builds, side by side on threads of this call's own, what matching
+    /// `rules` needs and nobody has built yet: their regexes and the
+    /// scanners of their `each` lexicons. Compiling the few dozen rules a
+    /// small article touches is most of its run time, one rule after
+    /// another; a batch pays this once, for its first documents.
+    pub fn prepare(&self, rules: &[usize]) {
+        let mut pending: Vec<&Rule> = rules
+            .iter()
+            .map(|&i| &self.rules[i])
+            .filter(|rule| !rule.regex.is_compiled())
+            .collect();
+        if pending.len() < 2 {
+            return;
+        }
+        // Lexicon scanners are the costliest items: started first, they
+        // do not end up last on one thread while the others wait.
+        pending.sort_by_key(|rule| rule.each.is_none());
+        in_parallel(&pending, |rule| {
+            // A regex that fails to compile reports it where it is used.
+            let _ = rule.regex.force();
+            if let Some(lexicon) = rule.each.as_ref().and_then(|name| self.lexicons.get(name)) {
+                lexicon.prepare();
+            }
+        });
     }
 
     /// The rule with this id.
@@ -950,42 +981,45 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// `\b` becomes `(?-u:\b)`: a Unicode word boundary stops the regex crate's
-/// fast engines on any non-ASCII text (curly quotes are everywhere in news),
-/// which costs two orders of magnitude. Letters next to a boundary in our
-/// patterns are ASCII, so the meaning is the same. `\s` and `\d` become
-/// their ASCII forms too: the matching view has only ASCII spaces inside a
-/// sentence, and only ASCII digits normalize, so the meaning is unchanged
-/// while the lazy DFA stays small.
-/// `f` over `items`, in order, on scoped threads of this call's own (a
-/// shared pool would make one slow pack load wait for another's).
+/// `f` over `items`, results in order, on the calling thread and scoped
+/// threads of this call's own (a shared pool would make one slow pack load
+/// wait for another's). Each thread takes the next item nobody has taken,
+/// so one costly item does not hold up the rest.
 fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads == 1 || items.len() < 2 {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get().min(8))
+        .min(items.len());
+    if threads <= 1 {
         return items.iter().map(f).collect();
     }
-    // Thread k takes items k, k + threads, ...: costly rules are spread out.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
     let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     std::thread::scope(|scope| {
-        let parts: Vec<_> = (0..threads)
-            .map(|k| {
-                let f = &f;
-                scope.spawn(move || {
-                    (k..items.len())
-                        .step_by(threads)
-                        .map(|i| (i, f(&items[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for part in parts {
-            for (i, result) in part.join().expect("rule analysis does not panic") {
-                out[i] = Some(result);
-            }
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = vec![work()];
+        for helper in helpers {
+            parts.push(
+                helper
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        for (i, result) in parts.into_iter().flatten() {
+            out[i] = Some(result);
         }
     });
     out.into_iter()
-        .map(|r| r.expect("every item is analysed"))
+        .map(|r| r.expect("every item is taken by one thread"))
         .collect()
 }
 
@@ -1063,6 +1097,13 @@ fn expand_rule(
     Ok((registry.written_out(&expanded), Some(expanded)))
 }
 
+/// `\b` becomes `(?-u:\b)`: a Unicode word boundary stops the regex crate's
+/// fast engines on any non-ASCII text (curly quotes are everywhere in news),
+/// which costs two orders of magnitude. Letters next to a boundary in our
+/// patterns are ASCII, so the meaning is the same. `\s` and `\d` become
+/// their ASCII forms too: the matching view has only ASCII spaces inside a
+/// sentence, and only ASCII digits normalize, so the meaning is unchanged
+/// while the lazy DFA stays small.
 fn ascii_word_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
@@ -1194,6 +1235,35 @@ mod tests {
         for (name, lexicon) in deferred.lexicons.iter() {
             assert_eq!(lexicon.entries(), eager.lexicons[name].entries(), "{name}");
         }
+    }
+
+    #[test]
+    fn in_parallel_gives_every_result_in_order() {
+        let items: Vec<u64> = (0..200).collect();
+        // Uneven work, so threads finish out of order.
+        let slow_square =
+            |&x: &u64| (0..(x % 7) * 1000).fold(x * x, |a, _| std::hint::black_box(a));
+        let expected: Vec<u64> = items.iter().map(|x| x * x).collect();
+        assert_eq!(in_parallel(&items, slow_square), expected);
+        assert_eq!(in_parallel(&items[..1], slow_square), [0]);
+        assert!(in_parallel(&items[..0], slow_square).is_empty());
+    }
+
+    #[test]
+    fn prepare_compiles_the_rules_asked_for_and_only_those() {
+        let pack = Pack::embedded().unwrap();
+        let each = pack.rules.iter().position(|r| r.each.is_some()).unwrap();
+        let asked = [
+            each,
+            (each + 1) % pack.rules.len(),
+            (each + 2) % pack.rules.len(),
+        ];
+        pack.prepare(&asked);
+        for (i, rule) in pack.rules.iter().enumerate() {
+            assert_eq!(rule.regex.is_compiled(), asked.contains(&i), "{}", rule.id);
+        }
+        let lexicon = &pack.lexicons[pack.rules[each].each.as_deref().unwrap()];
+        assert!(lexicon.is_scanner_built());
     }
 
     #[test]
