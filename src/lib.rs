@@ -52,6 +52,8 @@ pub struct Extractor {
     pack: Pack,
     /// Search state, one per thread extracting at a time.
     scratch: regex_automata::util::pool::Pool<matcher::Scratch>,
+    /// Threads a document may use to build the rules it needs.
+    build_threads: usize,
 }
 
 /// Everything extracted from one document, before it is rendered.
@@ -73,7 +75,17 @@ impl Extractor {
         Extractor {
             pack,
             scratch: regex_automata::util::pool::Pool::new(matcher::Scratch::default),
+            build_threads: 1,
         }
+    }
+
+    /// Lets a document use up to `threads` threads to build the rules it
+    /// needs that no document has used before (default 1: each rule is
+    /// built on the extracting thread when first used). The CLI gives its
+    /// `--jobs`: one article's latency is mostly compiling rules.
+    pub fn with_build_threads(mut self, threads: usize) -> Extractor {
+        self.build_threads = threads;
+        self
     }
 
     /// The default pack embedded in the binary. Its examples are checked by
@@ -101,12 +113,10 @@ impl Extractor {
     pub fn extract(&self, doc: &Document) -> Extraction {
         let seg =
             segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
-        let mentions = matcher::find_mentions_with(
-            &self.pack,
-            &seg,
-            RuleSelection::All,
-            &mut self.scratch.get(),
-        );
+        let mut scratch = self.scratch.get();
+        scratch.build_threads = self.build_threads;
+        let mentions =
+            matcher::find_mentions_with(&self.pack, &seg, RuleSelection::All, &mut scratch);
         let assembly = assemble::assemble(&self.pack, &mentions);
         let sentences = seg
             .sentences

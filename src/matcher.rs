@@ -33,6 +33,9 @@ pub enum RuleSelection {
 #[derive(Debug, Default)]
 pub struct Scratch {
     rules: Vec<Option<(meta::Cache, Captures)>>,
+    /// How many threads may build the rules a document needs that are
+    /// not built yet (see [`Pack::prepare`]); 0 or 1: none beside this one.
+    pub build_threads: usize,
 }
 
 impl Scratch {
@@ -71,7 +74,7 @@ pub fn find_mentions_with(
         .copied()
         .filter(|&i| !candidates[i].is_empty())
         .collect();
-    pack.prepare(&needed);
+    pack.prepare(&needed, scratch.build_threads);
     let mut mentions = Vec::new();
     for index in rules {
         let rule = &pack.rules[index];

@@ -88,10 +88,12 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         }
         None => batch::OutputFormat::Jsonl,
     };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let extractor = extractor.with_build_threads(jobs);
     let options = batch::BatchOptions {
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs,
         format,
         input_format: args.input_format.map(input_format),
         max_bytes: args.max_bytes,

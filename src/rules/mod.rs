@@ -471,12 +471,17 @@ impl Pack {
         Loader::new(files, true).load()
     }
 
-    /// Builds, side by side on threads of this call's own, what matching
-    /// `rules` needs and nobody has built yet: their regexes and the
-    /// scanners of their `each` lexicons. Compiling the few dozen rules a
-    /// small article touches is most of its run time, one rule after
-    /// another; a batch pays this once, for its first documents.
-    pub fn prepare(&self, rules: &[usize]) {
+    /// Builds, side by side on up to `threads` threads (the caller's and
+    /// threads of this call's own), what matching `rules` needs and nobody
+    /// has built yet: their regexes and the scanners of their `each`
+    /// lexicons. Compiling the few dozen rules a small article touches is
+    /// most of its run time, one rule after another; a batch pays this
+    /// once, for its first documents. With one thread, each is built when
+    /// first used, as ever.
+    pub fn prepare(&self, rules: &[usize], threads: usize) {
+        if threads <= 1 {
+            return;
+        }
         let mut pending: Vec<&Rule> = rules
             .iter()
             .map(|&i| &self.rules[i])
@@ -488,7 +493,7 @@ impl Pack {
         // Lexicon scanners are the costliest items: started first, they
         // do not end up last on one thread while the others wait.
         pending.sort_by_key(|rule| rule.each.is_none());
-        in_parallel(&pending, |rule| {
+        in_parallel(&pending, threads, |rule| {
             // A regex that fails to compile reports it where it is used.
             let _ = rule.regex.force();
             if let Some(lexicon) = rule.each.as_ref().and_then(|name| self.lexicons.get(name)) {
@@ -656,14 +661,18 @@ impl<'a> Loader<'a> {
         }
         let parts = Arc::new(registry.into_inner().parts());
         let eager = self.eager;
-        let analyses = in_parallel(&pending, |(_, raw, prepared)| match prepared {
-            Prepared::Expanded { pattern, skeleton } => {
-                let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
-                let regex = LazyRegex::new(pattern.clone(), skeleton);
-                Some(analyse(raw.id.get_ref(), regex, eager))
-            }
-            Prepared::Failed { .. } => None,
-        });
+        let analyses = in_parallel(
+            &pending,
+            load_threads(),
+            |(_, raw, prepared)| match prepared {
+                Prepared::Expanded { pattern, skeleton } => {
+                    let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
+                    let regex = LazyRegex::new(pattern.clone(), skeleton);
+                    Some(analyse(raw.id.get_ref(), regex, eager))
+                }
+                Prepared::Failed { .. } => None,
+            },
+        );
         let mut rules = Vec::new();
         for ((path, raw, prepared), analysis) in pending.into_iter().zip(analyses) {
             match (prepared, analysis) {
@@ -981,14 +990,21 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// `f` over `items`, results in order, on the calling thread and scoped
-/// threads of this call's own (a shared pool would make one slow pack load
+/// The threads loading a pack may use: the machine's cores, up to 8.
+fn load_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// `f` over `items`, results in order, on the calling thread and up to
+/// `threads - 1` scoped threads of this call's own (a shared pool would make one slow pack load
 /// wait for another's). Each thread takes the next item nobody has taken,
 /// so one costly item does not hold up the rest.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get().min(8))
-        .min(items.len());
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -1244,9 +1260,11 @@ mod tests {
         let slow_square =
             |&x: &u64| (0..(x % 7) * 1000).fold(x * x, |a, _| std::hint::black_box(a));
         let expected: Vec<u64> = items.iter().map(|x| x * x).collect();
-        assert_eq!(in_parallel(&items, slow_square), expected);
-        assert_eq!(in_parallel(&items[..1], slow_square), [0]);
-        assert!(in_parallel(&items[..0], slow_square).is_empty());
+        for threads in [1, 2, 3] {
+            assert_eq!(in_parallel(&items, threads, slow_square), expected);
+            assert_eq!(in_parallel(&items[..1], threads, slow_square), [0]);
+            assert!(in_parallel(&items[..0], threads, slow_square).is_empty());
+        }
     }
 
     #[test]
@@ -1258,12 +1276,18 @@ mod tests {
             (each + 1) % pack.rules.len(),
             (each + 2) % pack.rules.len(),
         ];
-        pack.prepare(&asked);
+        pack.prepare(&asked, 2);
         for (i, rule) in pack.rules.iter().enumerate() {
             assert_eq!(rule.regex.is_compiled(), asked.contains(&i), "{}", rule.id);
         }
         let lexicon = &pack.lexicons[pack.rules[each].each.as_deref().unwrap()];
         assert!(lexicon.is_scanner_built());
+        let other = Pack::embedded().unwrap();
+        other.prepare(&asked, 1);
+        assert!(
+            other.rules.iter().all(|r| !r.regex.is_compiled()),
+            "one thread builds on use"
+        );
     }
 
     #[test]
