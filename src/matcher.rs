@@ -28,8 +28,9 @@ pub enum RuleSelection {
 
 /// What searching needs besides the compiled regexes: for each rule, the
 /// regex engine's cache (lazy DFA states) and capture slots, made on first
-/// use. One per thread: the regexes' own shared cache pool would take a lock
-/// for every one of the millions of window searches a batch makes.
+/// use, and how many threads may build rules. One per thread: the regexes'
+/// own shared cache pool would take a lock for every one of the millions
+/// of window searches a batch makes.
 #[derive(Debug, Default)]
 pub struct Scratch {
     rules: Vec<Option<(meta::Cache, Captures)>>,

@@ -135,95 +135,7 @@ impl Lexicon {
         let contents = self.contents();
         (&contents.entries, &contents.table)
     }
-}
 
-impl Contents {
-    fn parse(
-        file: &str,
-        text: &str,
-        options: LexiconOptions,
-    ) -> Result<Contents, Vec<RuleProblem>> {
-        let mut problems = Vec::new();
-        let mut entries: Vec<(String, String)> = Vec::new();
-        let mut table = BTreeMap::new();
-        for (line_index, line) in text.split_inclusive('\n').enumerate() {
-            let content = line.trim_end_matches(['\n', '\r']);
-            if content.trim().is_empty() || content.starts_with('#') {
-                continue;
-            }
-            let mut cells = content.split('\t');
-            let code = cells.next().unwrap_or_default().trim();
-            // Located only when there is a problem, from the line alone: locating
-            // every cell from the file start is quadratic in the file's size.
-            let at = |col_offset: usize| {
-                let mut location = Location::at(file, content, col_offset);
-                location.line = line_index + 1;
-                location
-            };
-            if code.is_empty() {
-                problems.push(RuleProblem {
-                    location: at(0),
-                    message: "lexicon line has no code in its first column".into(),
-                });
-                continue;
-            }
-            let mut phrases = 0;
-            let mut col = code.len() + 1;
-            for cell in cells {
-                let phrase = cell.trim();
-                let cell_at = col;
-                col += cell.len() + 1;
-                if phrase.is_empty() {
-                    continue;
-                }
-                phrases += 1;
-                let key = fold(phrase, options.case_sensitive);
-                if let Some(&previous) = table.get(&key) {
-                    let (other_code, _): &(String, String) = &entries[previous];
-                    if other_code != code {
-                        problems.push(RuleProblem {
-                            location: at(cell_at),
-                            message: format!(
-                                "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
-                            ),
-                        });
-                    }
-                    continue;
-                }
-                table.insert(key, entries.len());
-                entries.push((code.to_string(), phrase.to_string()));
-            }
-            if phrases == 0 {
-                problems.push(RuleProblem {
-                    location: at(0),
-                    message: format!(
-                        "lexicon entry {code} has no phrases (expected CODE<TAB>phrase...)"
-                    ),
-                });
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        Ok(Contents::build(options, entries))
-    }
-
-    fn build(options: LexiconOptions, entries: Vec<(String, String)>) -> Contents {
-        let mut table = BTreeMap::new();
-        for (index, (_, phrase)) in entries.iter().enumerate() {
-            for form in surface_forms(phrase, options.plurals) {
-                // The first entry to claim a form keeps it: plural forms never
-                // override a phrase written out in the file.
-                table
-                    .entry(fold(&form, options.case_sensitive))
-                    .or_insert(index);
-            }
-        }
-        Contents { entries, table }
-    }
-}
-
-impl Lexicon {
     /// Builds its scanner now (see [`Lexicon::scan`]) if it was not built yet.
     pub(crate) fn prepare(&self) {
         self.scanner();
@@ -344,6 +256,92 @@ impl Lexicon {
             });
         }
         hits
+    }
+}
+
+impl Contents {
+    fn parse(
+        file: &str,
+        text: &str,
+        options: LexiconOptions,
+    ) -> Result<Contents, Vec<RuleProblem>> {
+        let mut problems = Vec::new();
+        let mut entries: Vec<(String, String)> = Vec::new();
+        let mut table = BTreeMap::new();
+        for (line_index, line) in text.split_inclusive('\n').enumerate() {
+            let content = line.trim_end_matches(['\n', '\r']);
+            if content.trim().is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let mut cells = content.split('\t');
+            let code = cells.next().unwrap_or_default().trim();
+            // Located only when there is a problem, from the line alone: locating
+            // every cell from the file start is quadratic in the file's size.
+            let at = |col_offset: usize| {
+                let mut location = Location::at(file, content, col_offset);
+                location.line = line_index + 1;
+                location
+            };
+            if code.is_empty() {
+                problems.push(RuleProblem {
+                    location: at(0),
+                    message: "lexicon line has no code in its first column".into(),
+                });
+                continue;
+            }
+            let mut phrases = 0;
+            let mut col = code.len() + 1;
+            for cell in cells {
+                let phrase = cell.trim();
+                let cell_at = col;
+                col += cell.len() + 1;
+                if phrase.is_empty() {
+                    continue;
+                }
+                phrases += 1;
+                let key = fold(phrase, options.case_sensitive);
+                if let Some(&previous) = table.get(&key) {
+                    let (other_code, _): &(String, String) = &entries[previous];
+                    if other_code != code {
+                        problems.push(RuleProblem {
+                            location: at(cell_at),
+                            message: format!(
+                                "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                table.insert(key, entries.len());
+                entries.push((code.to_string(), phrase.to_string()));
+            }
+            if phrases == 0 {
+                problems.push(RuleProblem {
+                    location: at(0),
+                    message: format!(
+                        "lexicon entry {code} has no phrases (expected CODE<TAB>phrase...)"
+                    ),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Contents::build(options, entries))
+    }
+
+    fn build(options: LexiconOptions, entries: Vec<(String, String)>) -> Contents {
+        let mut table = BTreeMap::new();
+        for (index, (_, phrase)) in entries.iter().enumerate() {
+            for form in surface_forms(phrase, options.plurals) {
+                // The first entry to claim a form keeps it: plural forms never
+                // override a phrase written out in the file.
+                table
+                    .entry(fold(&form, options.case_sensitive))
+                    .or_insert(index);
+            }
+        }
+        Contents { entries, table }
     }
 }
 

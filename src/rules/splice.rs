@@ -129,10 +129,14 @@ pub struct Parts {
     parts: Vec<Arc<Part>>,
 }
 
+/// One registered alternation, shared by every rule that uses it.
 #[derive(Debug)]
 struct Part {
     source: String,
+    /// The phrases it was written from, when known: its tree is then
+    /// built, not parsed.
     phrases: Option<Phrases>,
+    /// Its tree, made by the first rule that needs it.
     tree: OnceLock<Option<Hir>>,
 }
 
