@@ -126,8 +126,7 @@ impl Lexicon {
     }
 
     /// Whether its scanner has been built yet.
-    #[cfg(test)]
-    pub(crate) fn is_scanner_built(&self) -> bool {
+    pub(crate) fn scanner_built(&self) -> bool {
         self.scanner.get().is_some()
     }
 

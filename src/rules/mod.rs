@@ -482,22 +482,37 @@ impl Pack {
         if threads <= 1 {
             return;
         }
-        let mut pending: Vec<&Rule> = rules
+        let rules: Vec<&Rule> = rules.iter().map(|&i| &self.rules[i]).collect();
+        // Each scanner is one item, however many rules share its lexicon
+        // (the rules of a field often do): a thread that met it inside a
+        // rule's item would wait for whoever builds it. Scanners are the
+        // costliest items, so they start first and never end up last on
+        // one thread while the others wait.
+        let mut scanners: Vec<&Lexicon> = rules
             .iter()
-            .map(|&i| &self.rules[i])
-            .filter(|rule| !rule.regex.is_compiled())
+            .filter_map(|rule| self.lexicons.get(rule.each.as_deref()?))
+            .filter(|lexicon| !lexicon.scanner_built())
             .collect();
-        if pending.len() < 2 {
+        scanners.sort_by(|a, b| a.name.cmp(&b.name));
+        scanners.dedup_by(|a, b| a.name == b.name);
+        let items: Vec<Build> = scanners
+            .into_iter()
+            .map(Build::Scanner)
+            .chain(
+                rules
+                    .into_iter()
+                    .filter(|rule| !rule.regex.is_compiled())
+                    .map(|rule| Build::Regex(&rule.regex)),
+            )
+            .collect();
+        if items.len() < 2 {
             return;
         }
-        // Lexicon scanners are the costliest items: started first, they
-        // do not end up last on one thread while the others wait.
-        pending.sort_by_key(|rule| rule.each.is_none());
-        in_parallel(&pending, threads, |rule| {
+        in_parallel(&items, threads, |item| match item {
+            Build::Scanner(lexicon) => lexicon.prepare(),
             // A regex that fails to compile reports it where it is used.
-            let _ = rule.regex.force();
-            if let Some(lexicon) = rule.each.as_ref().and_then(|name| self.lexicons.get(name)) {
-                lexicon.prepare();
+            Build::Regex(regex) => {
+                let _ = regex.force();
             }
         });
     }
@@ -506,6 +521,12 @@ impl Pack {
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
+}
+
+/// Something [`Pack::prepare`] builds.
+enum Build<'a> {
+    Scanner(&'a Lexicon),
+    Regex(&'a LazyRegex),
 }
 
 struct Loader<'a> {
@@ -1281,7 +1302,7 @@ mod tests {
             assert_eq!(rule.regex.is_compiled(), asked.contains(&i), "{}", rule.id);
         }
         let lexicon = &pack.lexicons[pack.rules[each].each.as_deref().unwrap()];
-        assert!(lexicon.is_scanner_built());
+        assert!(lexicon.scanner_built());
         let other = Pack::embedded().unwrap();
         other.prepare(&asked, 1);
         assert!(
