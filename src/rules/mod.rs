@@ -1042,7 +1042,11 @@ fn in_parallel<T: Sync, R: Send>(
     };
     let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A thread the system refuses (a process limit) leaves its share
+        // to the others: the calling thread alone finishes every item.
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
         let mut parts = vec![work()];
         for helper in helpers {
             parts.push(
