@@ -62,7 +62,7 @@ enum Expansion {
 }
 
 /// A pattern expanded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Expanded {
     /// Every reference written out: the pattern the rule stands for.
     source: String,
@@ -100,8 +100,18 @@ impl PackDefs {
         }
     }
 
-    /// Expands `pattern`, known to expand.
+    /// Expands `pattern`, known to expand (the embedded pack's).
     fn expand(&self, pattern: &str) -> Expanded {
+        self.try_expand(pattern)
+            .unwrap_or_else(|message| panic!("an embedded pattern expands: {message}"))
+    }
+
+    /// Expands `pattern` with every reference written out, and (unless the
+    /// pack uses the placeholders' plane) its skeleton, or says why it
+    /// does not expand. Every rule of the pack, expanded at load or on
+    /// first use, goes through here, so each alternation is registered and
+    /// each reference expanded once.
+    fn try_expand(&self, pattern: &str) -> Result<Expanded, String> {
         // A thread that panicked while expanding may have left the cached
         // expansions naming alternations the registry lost: start afresh.
         let mut built = self.built.lock().unwrap_or_else(|poisoned| {
@@ -120,18 +130,17 @@ impl PackDefs {
         let registry = registry.into_inner();
         let parts = Arc::new(registry.parts());
         built.0 = registry;
-        let (source, skeleton) =
-            result.unwrap_or_else(|message| panic!("an embedded pattern expands: {message}"));
-        Expanded {
+        let (source, skeleton) = result?;
+        Ok(Expanded {
             source,
             skeleton: skeleton.map(|s| (s, parts)),
-        }
+        })
     }
 }
 
 impl LazyRegex {
-    fn new(source: String, skeleton: Option<(String, Arc<splice::Parts>)>) -> LazyRegex {
-        LazyRegex::with(Expansion::Done(Expanded { source, skeleton }))
+    fn new(expanded: Expanded) -> LazyRegex {
+        LazyRegex::with(Expansion::Done(expanded))
     }
 
     fn deferred(pattern: String, defs: Arc<PackDefs>) -> LazyRegex {
@@ -453,7 +462,11 @@ impl Pack {
         let mut analyses = ahead::Analyses::new(&files);
         for rule in &pack.rules {
             let pattern = rule.regex.as_str();
-            let analysis = analyse(&rule.id, LazyRegex::new(pattern.to_string(), None), false)
+            let plain = Expanded {
+                source: pattern.to_string(),
+                skeleton: None,
+            };
+            let analysis = analyse(&rule.id, LazyRegex::new(plain), false)
                 .expect("a loaded rule's pattern parses, as it did at load");
             analyses.insert(&rule.id, analysis.shape);
         }
@@ -532,8 +545,6 @@ enum Build<'a> {
 struct Loader<'a> {
     files: &'a PackFiles,
     problems: Vec<RuleProblem>,
-    /// Expanded sub-pattern references, shared by all rules.
-    expansions: BTreeMap<String, String>,
     /// Line starts of every TOML file: every rule is located, so locating
     /// must not rescan a large file from the top each time.
     line_indexes: BTreeMap<String, crate::error::LineIndex>,
@@ -549,7 +560,6 @@ impl<'a> Loader<'a> {
         Loader {
             files,
             problems: Vec::new(),
-            expansions: BTreeMap::new(),
             line_indexes: files
                 .files
                 .iter()
@@ -662,12 +672,6 @@ impl<'a> Loader<'a> {
 
     /// Rules expanded and analysed now: every problem is found at load.
     fn expanded_rules(&mut self, raw_rules: Vec<(String, RawRule)>, defs: &PackDefs) -> Vec<Rule> {
-        let registry = std::cell::RefCell::new(splice::Registry::default());
-        let borrowed = Defs {
-            subpatterns: &defs.subpatterns,
-            lexicons: &defs.lexicons,
-            registry: (!defs.plane_used).then_some(&registry),
-        };
         // Three passes, so that the costly part (parsing and analysing each
         // expanded pattern) runs in parallel while problems are still
         // reported rule by rule, in file order.
@@ -676,19 +680,23 @@ impl<'a> Loader<'a> {
         for (path, raw) in raw_rules {
             let prepared = match self.first_check(&path, &raw, &mut ids) {
                 Some((at, message)) => Prepared::Failed { at, message },
-                None => self.prepare(&raw, &borrowed),
+                None => match defs.try_expand(raw.pattern.get_ref()) {
+                    Ok(expanded) => Prepared::Expanded(expanded),
+                    Err(message) => Prepared::Failed {
+                        at: raw.pattern.span().start,
+                        message: format!("rule {}: {message}", raw.id.get_ref()),
+                    },
+                },
             };
             pending.push((path, raw, prepared));
         }
-        let parts = Arc::new(registry.into_inner().parts());
         let eager = self.eager;
         let analyses = in_parallel(
             &pending,
             load_threads(),
             |(_, raw, prepared)| match prepared {
-                Prepared::Expanded { pattern, skeleton } => {
-                    let skeleton = skeleton.clone().map(|s| (s, parts.clone()));
-                    let regex = LazyRegex::new(pattern.clone(), skeleton);
+                Prepared::Expanded(expanded) => {
+                    let regex = LazyRegex::new(expanded.clone());
                     Some(analyse(raw.id.get_ref(), regex, eager))
                 }
                 Prepared::Failed { .. } => None,
@@ -704,7 +712,7 @@ impl<'a> Loader<'a> {
                 (_, Some(Ok(analysis))) => {
                     rules.extend(self.compile_rule(&path, raw, analysis, &defs.lexicons));
                 }
-                (Prepared::Expanded { .. }, None) => {
+                (Prepared::Expanded(_), None) => {
                     unreachable!("every expanded rule is analysed")
                 }
             }
@@ -819,18 +827,6 @@ impl<'a> Loader<'a> {
                     location,
                 },
             );
-        }
-    }
-
-    /// The first pass over a rule: its pattern expands (sub-patterns and
-    /// lexicons spliced in).
-    fn prepare(&mut self, raw: &RawRule, defs: &Defs<'_>) -> Prepared {
-        match expand_rule(raw.pattern.get_ref(), defs, &mut self.expansions) {
-            Ok((pattern, skeleton)) => Prepared::Expanded { pattern, skeleton },
-            Err(message) => Prepared::Failed {
-                at: raw.pattern.span().start,
-                message: format!("rule {}: {message}", raw.id.get_ref()),
-            },
         }
     }
 
@@ -1017,9 +1013,9 @@ fn load_threads() -> usize {
 }
 
 /// `f` over `items`, results in order, on the calling thread and up to
-/// `threads - 1` scoped threads of this call's own (a shared pool would make one slow pack load
-/// wait for another's). Each thread takes the next item nobody has taken,
-/// so one costly item does not hold up the rest.
+/// `threads - 1` scoped threads of this call's own (a shared pool would
+/// make one slow pack load wait for another's). Each thread takes the next
+/// item nobody has taken, so one costly item does not hold up the rest.
 fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
@@ -1066,12 +1062,8 @@ fn in_parallel<T: Sync, R: Send>(
 
 /// A rule after its first pass.
 enum Prepared {
-    /// Its pattern, expanded and ready to parse, and its skeleton (lexicon
-    /// alternations as placeholders, see [`splice`]).
-    Expanded {
-        pattern: String,
-        skeleton: Option<String>,
-    },
+    /// Its pattern, expanded and ready to parse.
+    Expanded(Expanded),
     /// A problem found at byte `at` of the rule file.
     Failed { at: usize, message: String },
 }
