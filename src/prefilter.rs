@@ -20,6 +20,10 @@ const MIN_USEFUL_LEN: usize = 2;
 /// Classes of up to this many characters are expanded into literals
 /// (larger ones only when they hold nothing but ASCII digits).
 const MAX_CLASS: usize = 4;
+/// A rule that needs one of more literals than this (a huge alternation)
+/// gets none and runs on every sentence: trimming the set to the useful
+/// ones is quadratic in its size. The default pack's largest set has 240.
+const MAX_REQUIRED: usize = 4096;
 
 /// A literal every match of some rule contains, with what the rule's regex
 /// guarantees about the bytes on either side of it.
@@ -308,6 +312,9 @@ fn required(hir: &Hir) -> Option<Vec<Literal>> {
             let mut set = Vec::new();
             for sub in subs {
                 set.extend(required(sub)?);
+                if set.len() > MAX_REQUIRED {
+                    return None;
+                }
             }
             Some(set)
         }
@@ -769,6 +776,17 @@ mod tests {
         );
         assert_eq!(lits(r"\d+(?:\s|x)man"), strings(&[" man", "xman"]));
         assert_eq!(lits(r"^Age:\s\d+"), strings(&["<age: "]));
+    }
+
+    #[test]
+    fn a_huge_alternation_requires_nothing() {
+        let words: Vec<String> = (0..=MAX_REQUIRED).map(|i| format!("w{i:05}")).collect();
+        assert_eq!(lits(&format!(r"(?:{})-\d", words.join("|"))), None);
+        let fewer = &words[..MAX_REQUIRED];
+        assert_eq!(
+            lits(&format!(r"(?:{})-\d", fewer.join("|"))).map(|set| set.len()),
+            Some(MAX_REQUIRED)
+        );
     }
 
     #[test]
