@@ -7,13 +7,14 @@
 use crate::error::RuleProblem;
 use crate::matcher::{find_mentions_with, RuleSelection, Scratch};
 use crate::mention::Value;
-use crate::rules::{Example, Pack};
+use crate::rules::{Example, Pack, Scale};
 use crate::segment::segment;
 
 /// Runs every example of every rule.
 pub fn run_examples(pack: &Pack) -> Vec<RuleProblem> {
     let mut problems = Vec::new();
-    let mut scratch = Scratch::default();
+    // Examples are a sentence or two: building the rules is all the work.
+    let mut scratch = Scratch::for_scale(Scale::Small);
     for (index, rule) in pack.rules.iter().enumerate() {
         for example in &rule.examples {
             let got = values(pack, index, example, &mut scratch);

@@ -38,7 +38,7 @@ use std::path::Path;
 pub use error::{Location, RuleError, RuleProblem, SourceError};
 pub use mention::{Field, Mention, Value};
 pub use output::Record;
-pub use rules::Pack;
+pub use rules::{Pack, Scale};
 pub use source::Document;
 
 use assemble::Assembly;
@@ -54,6 +54,8 @@ pub struct Extractor {
     scratch: regex_automata::util::pool::Pool<matcher::Scratch>,
     /// Threads a document may use to build the rules it needs.
     build_threads: usize,
+    /// The scale of input rules are built for.
+    scale: Scale,
 }
 
 /// Everything extracted from one document, before it is rendered.
@@ -76,7 +78,18 @@ impl Extractor {
             pack,
             scratch: regex_automata::util::pool::Pool::new(matcher::Scratch::default),
             build_threads: 1,
+            scale: Scale::default(),
         }
+    }
+
+    /// Tells how much input is coming (in bytes, all documents together),
+    /// so rules are built for its [`Scale`]: below [`Scale::LARGE_FROM`]
+    /// in the way cheapest to build, as building them is then most of the
+    /// run; otherwise (and by default) with the lazy DFA too, fastest on
+    /// long text. The same records either way.
+    pub fn with_expected_input(mut self, bytes: u64) -> Extractor {
+        self.scale = Scale::of_input(bytes);
+        self
     }
 
     /// Lets a document use up to `threads` threads to build the rules it
@@ -115,6 +128,7 @@ impl Extractor {
             segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
         let mut scratch = self.scratch.get();
         scratch.build_threads = self.build_threads;
+        scratch.scale = self.scale;
         let mentions =
             matcher::find_mentions_with(&self.pack, &seg, RuleSelection::All, &mut scratch);
         let assembly = assemble::assemble(&self.pack, &mentions);

@@ -13,7 +13,7 @@ use regex_automata::Input;
 use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
 use crate::prefilter::Hit;
-use crate::rules::{Pack, Rule};
+use crate::rules::{Pack, Rule, Scale};
 use crate::segment::Segmented;
 
 /// Which rules to run. Either way each rule runs only on the sentences the
@@ -28,29 +28,46 @@ pub enum RuleSelection {
 
 /// What searching needs besides the compiled regexes: for each rule, the
 /// regex engine's cache (lazy DFA states) and capture slots, made on first
-/// use, and how many threads may build rules. One per thread: the regexes'
-/// own shared cache pool would take a lock for every one of the millions
-/// of window searches a batch makes.
+/// use; how many threads may build rules, and for which scale. One per
+/// thread: the regexes' own shared cache pool would take a lock for every
+/// one of the millions of window searches a batch makes.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    rules: Vec<Option<(meta::Cache, Captures)>>,
+    rules: Vec<Option<(Scale, meta::Cache, Captures)>>,
     /// How many threads may build the rules a document needs that are
     /// not built yet (see [`Pack::prepare`]); 0 or 1: none beside this one.
     pub build_threads: usize,
+    /// The scale of input rules are built for (see [`Scale`]).
+    pub scale: Scale,
 }
 
 impl Scratch {
-    fn for_rule(&mut self, index: usize, regex: &meta::Regex) -> &mut (meta::Cache, Captures) {
+    /// Search state for rules built for `scale`.
+    pub fn for_scale(scale: Scale) -> Scratch {
+        Scratch {
+            scale,
+            ..Scratch::default()
+        }
+    }
+
+    fn for_rule(&mut self, index: usize, regex: &meta::Regex) -> (&mut meta::Cache, &mut Captures) {
         if self.rules.len() <= index {
             self.rules.resize_with(index + 1, || None);
         }
-        self.rules[index].get_or_insert_with(|| (regex.create_cache(), regex.create_captures()))
+        let slot = &mut self.rules[index];
+        // A cache only serves the regex that made it.
+        if slot.as_ref().is_none_or(|(scale, ..)| *scale != self.scale) {
+            *slot = Some((self.scale, regex.create_cache(), regex.create_captures()));
+        }
+        let (_, cache, caps) = slot.as_mut().expect("just filled");
+        (cache, caps)
     }
 }
 
-/// Finds every mention in `doc`.
+/// Finds every mention in `doc`, a document on its own (so with rules
+/// built for [`Scale::Small`]).
 pub fn find_mentions(pack: &Pack, doc: &Segmented, selection: RuleSelection) -> Vec<Mention> {
-    find_mentions_with(pack, doc, selection, &mut Scratch::default())
+    find_mentions_with(pack, doc, selection, &mut Scratch::for_scale(Scale::Small))
 }
 
 /// [`find_mentions`] with a thread's [`Scratch`], kept from one document to
@@ -75,7 +92,7 @@ pub fn find_mentions_with(
         .copied()
         .filter(|&i| !candidates[i].is_empty())
         .collect();
-    pack.prepare(&needed, scratch.build_threads);
+    pack.prepare(&needed, scratch.build_threads, scratch.scale);
     let mut mentions = Vec::new();
     for index in rules {
         let rule = &pack.rules[index];
@@ -84,48 +101,57 @@ pub fn find_mentions_with(
         if hits.is_empty() {
             continue;
         }
-        let (cache, caps) = scratch.for_rule(index, &rule.regex);
-        for_each_match(rule, bound, doc, hits, cache, caps, |sentence, caps| {
-            let range = &doc.sentences[sentence];
-            let text = &doc.view[range.clone()];
-            // A capture that did not take part (the other side of an
-            // alternation) falls back to the whole match.
-            let Some(group) = caps.get_group(rule.capture).or_else(|| caps.get_group(0)) else {
-                return;
-            };
-            let captured = &text[group.range()];
-            let base = range.start + group.start;
-            let mut push = |start: usize, end: usize, value| {
-                let span = doc.to_text(base + start..base + end);
-                mentions.push(Mention {
-                    field: rule.field,
-                    value,
-                    start: span.start,
-                    end: span.end,
-                    rule: index,
-                    sentence,
-                });
-            };
-            match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
-                Some(lexicon) => {
-                    for hit in lexicon.scan(captured) {
-                        let phrase = &captured[hit.start..hit.end];
-                        let value = context
-                            .apply(&rule.normalizer, phrase)
-                            .unwrap_or(crate::mention::Value::Str(hit.code));
-                        push(hit.start, hit.end, value);
+        let regex = rule.regex.get(scratch.scale);
+        let search = scratch.for_rule(index, regex);
+        for_each_match(
+            regex,
+            rule.reach_back,
+            bound,
+            doc,
+            hits,
+            search,
+            |sentence, caps| {
+                let range = &doc.sentences[sentence];
+                let text = &doc.view[range.clone()];
+                // A capture that did not take part (the other side of an
+                // alternation) falls back to the whole match.
+                let Some(group) = caps.get_group(rule.capture).or_else(|| caps.get_group(0)) else {
+                    return;
+                };
+                let captured = &text[group.range()];
+                let base = range.start + group.start;
+                let mut push = |start: usize, end: usize, value| {
+                    let span = doc.to_text(base + start..base + end);
+                    mentions.push(Mention {
+                        field: rule.field,
+                        value,
+                        start: span.start,
+                        end: span.end,
+                        rule: index,
+                        sentence,
+                    });
+                };
+                match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
+                    Some(lexicon) => {
+                        for hit in lexicon.scan(captured) {
+                            let phrase = &captured[hit.start..hit.end];
+                            let value = context
+                                .apply(&rule.normalizer, phrase)
+                                .unwrap_or(crate::mention::Value::Str(hit.code));
+                            push(hit.start, hit.end, value);
+                        }
+                    }
+                    None => {
+                        if let Some(value) = context
+                            .apply(&rule.normalizer, captured)
+                            .filter(|v| in_range(rule, v))
+                        {
+                            push(0, captured.len(), value);
+                        }
                     }
                 }
-                None => {
-                    if let Some(value) = context
-                        .apply(&rule.normalizer, captured)
-                        .filter(|v| in_range(rule, v))
-                    {
-                        push(0, captured.len(), value);
-                    }
-                }
-            }
-        });
+            },
+        );
     }
     apply_vetoes(pack, &mut mentions);
     mentions.sort_by_key(|m| (m.start, m.end, m.field, m.rule));
@@ -133,10 +159,11 @@ pub fn find_mentions_with(
     mentions
 }
 
-/// Calls `found(sentence, captures)` for each match of `rule`, exactly the
-/// matches a left-to-right search of every sentence would give, while
-/// reading only the text around the rule's literal occurrences (`hits`,
-/// sorted).
+/// Calls `found(sentence, captures)` for each match of a rule's `regex`,
+/// exactly the matches a left-to-right search of every sentence would
+/// give, while reading only the text around the rule's literal occurrences
+/// (`hits`, sorted). A match starts at most `reach_back` bytes (when known)
+/// before its literal.
 ///
 /// Every match holds one of the hits. With a `bound` `L` on the match
 /// length, a match holding hit `h` lies in `h.start - L .. h.end + L`, so
@@ -147,22 +174,21 @@ pub fn find_mentions_with(
 /// bound, a hit (the sentence's first) stands for its sentence, searched to
 /// its end from the hit, less the most a match can hold before its literal.
 fn for_each_match(
-    rule: &Rule,
+    regex: &meta::Regex,
+    reach_back: Option<usize>,
     bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
-    cache: &mut meta::Cache,
-    caps: &mut Captures,
+    (cache, caps): (&mut meta::Cache, &mut Captures),
     mut found: impl FnMut(usize, &Captures),
 ) {
-    let regex = &*rule.regex;
     // Matches start at or after `pos` (a view offset): the end of the last
     // match, or a point before which no match can start.
     let mut pos = 0;
     // Without a bound, the hit's sentence is searched to its end.
     let whole_sentences = bound.is_none();
     // A match starts at most `reach` bytes before its literal.
-    let reach = rule.reach_back.or(bound).unwrap_or(usize::MAX);
+    let reach = reach_back.or(bound).unwrap_or(usize::MAX);
     for hit in hits {
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
@@ -307,9 +333,13 @@ pattern = '[A-Z][a-z]{2}'
             unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[]);
             let text = tokens.concat();
             let doc = segment(&text, &[]);
+            let found = find_mentions(&filtered, &doc, RuleSelection::All);
+            prop_assert_eq!(&found, &find_mentions(&unfiltered, &doc, RuleSelection::All));
+            let mut large = Scratch::for_scale(Scale::Large);
             prop_assert_eq!(
-                find_mentions(&filtered, &doc, RuleSelection::All),
-                find_mentions(&unfiltered, &doc, RuleSelection::All)
+                &found,
+                &find_mentions_with(&filtered, &doc, RuleSelection::All, &mut large),
+                "the lazy DFA finds what the NFA scale find"
             );
         }
     }

@@ -13,17 +13,7 @@ fn prefilter_never_changes_the_mentions() {
     let filtered = Pack::embedded().unwrap();
     let mut unfiltered = Pack::embedded().unwrap();
     unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[]);
-    let mut texts: Vec<String> = common::seed_paths()
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect();
-    let dev = common::root().join("../shared/corpus/dev");
-    if dev.is_dir() {
-        let paths = common::txt_files(&dev);
-        texts.extend(paths.iter().map(|p| std::fs::read_to_string(p).unwrap()));
-    } else {
-        eprintln!("SKIPPED: ../shared/corpus/dev is absent; comparing on the seeds only");
-    }
+    let texts = common::seed_and_dev_texts();
     let mut compared = 0;
     for text in &texts {
         let doc = segment_from(text, 0, &filtered.segment.abbreviations);

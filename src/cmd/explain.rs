@@ -35,8 +35,8 @@ pub struct ExplainArgs {
 }
 
 pub fn explain(args: ExplainArgs) -> Result<u8> {
-    let extractor = load_extractor(&args.pack)?;
     let doc = read_document(&args.input)?;
+    let extractor = load_extractor(&args.pack)?.with_expected_input(doc.text.len() as u64);
     let extraction = extractor.extract(&doc);
     let pack = extractor.pack();
     if args.json {

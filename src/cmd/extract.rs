@@ -91,7 +91,18 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let extractor = extractor.with_build_threads(jobs);
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            batch::Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+            batch::Input::Stdin => None,
+        })
+        .sum();
+    // Input read from stdin has no size known ahead: take it to be large.
+    let from_stdin = inputs.iter().any(|i| matches!(i, batch::Input::Stdin));
+    let extractor = extractor
+        .with_build_threads(jobs)
+        .with_expected_input(if from_stdin { u64::MAX } else { total_bytes });
     let options = batch::BatchOptions {
         jobs,
         format,
@@ -101,13 +112,6 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         skip_existing: args.skip_existing,
         out_dir: args.out_dir.clone(),
     };
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|i| match i {
-            batch::Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
-            batch::Input::Stdin => None,
-        })
-        .sum();
     let show_progress =
         !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);
     let mut sink = CliSink::new(

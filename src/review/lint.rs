@@ -13,7 +13,7 @@ use std::fmt;
 use crate::error::Location;
 use crate::mention::Field;
 use crate::rules::lexicon::fold;
-use crate::rules::{expand, Lexicon, Pack, PackFiles, Rule, MANIFEST};
+use crate::rules::{expand, Lexicon, Pack, PackFiles, Rule, Scale, MANIFEST};
 
 /// How serious a finding is: only errors make `docket check` fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -137,7 +137,12 @@ fn empty_match_probe(rule: &Rule) -> Option<String> {
     EMPTY_PROBES
         .into_iter()
         .chain(examples)
-        .find(|text| rule.regex.find_iter(text).any(|m| m.is_empty()))
+        .find(|text| {
+            rule.regex
+                .get(Scale::Small)
+                .find_iter(text)
+                .any(|m| m.is_empty())
+        })
         .map(str::to_string)
 }
 

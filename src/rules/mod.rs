@@ -42,9 +42,43 @@ const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
 #[derive(Debug)]
 pub struct LazyRegex {
     expansion: Expansion,
-    /// Compiled once: threads that need it meanwhile wait instead of
-    /// compiling it again (every thread of a batch starts on the same rules).
-    compiled: std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>,
+    /// Compiled once per [`Scale`] (indexed by it): threads that need it
+    /// meanwhile wait instead of compiling it again (every thread of a
+    /// batch starts on the same rules).
+    compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
+}
+
+/// The scale of input a pack's rules (and lexicon scanners) are built for.
+/// Either way a rule finds exactly the same matches (the regex crate's
+/// engines agree on every search); the two differ in what they cost to
+/// build and to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scale {
+    /// A few articles (or rule examples), where building the rules is most
+    /// of the work: regexes carry only the bounded backtracker and the
+    /// PikeVM, built from the forward NFA alone (a quarter less to build,
+    /// slower per byte searched).
+    Small,
+    /// Batches, where searching is most of the work: regexes also carry
+    /// the lazy DFA, forward and reverse (which takes a second NFA, of the
+    /// reversed pattern).
+    #[default]
+    Large,
+}
+
+impl Scale {
+    /// Input from this size on is [`Scale::Large`]: on news articles the
+    /// two break even between 0.5 and 1 MB.
+    pub const LARGE_FROM: u64 = 512 << 10;
+
+    /// The scale of `bytes` of input in all.
+    pub fn of_input(bytes: u64) -> Scale {
+        if bytes < Scale::LARGE_FROM {
+            Scale::Small
+        } else {
+            Scale::Large
+        }
+    }
 }
 
 /// A rule's pattern with its references written out, now or on first use.
@@ -154,7 +188,7 @@ impl LazyRegex {
     fn with(expansion: Expansion) -> LazyRegex {
         LazyRegex {
             expansion,
-            compiled: std::sync::OnceLock::new(),
+            compiled: Default::default(),
         }
     }
 
@@ -169,22 +203,41 @@ impl LazyRegex {
         }
     }
 
-    /// Compiles now, returning the regex engine's error if it fails.
-    fn force(&self) -> Result<&Regex, &meta::BuildError> {
-        self.compiled
+    /// Compiles now for `scale`, returning the regex engine's error if it fails.
+    fn force(&self, scale: Scale) -> Result<&Regex, &meta::BuildError> {
+        self.compiled[scale as usize]
             .get_or_init(|| {
                 let expanded = self.expanded();
                 let spliced = expanded
                     .skeleton
                     .as_ref()
                     .and_then(|(skeleton, parts)| parts.parse(skeleton));
+                let builder = regex_builder(scale);
                 match spliced {
-                    Some(tree) => build_regex_from_tree(&tree),
-                    None => build_regex(&expanded.source),
+                    Some(tree) => builder.build_from_hir(&tree),
+                    None => builder.build(&expanded.source),
                 }
+                .map_err(Box::new)
             })
             .as_ref()
             .map_err(|e| &**e)
+    }
+
+    /// The regex compiled for `scale` (now, if not yet).
+    ///
+    /// Packs are checked by compiling for [`Scale::Small`] (at load for a
+    /// folder's, by `cargo test` for the embedded one). The lazy DFA also
+    /// needs the reversed pattern's NFA, which can exceed the size limit
+    /// where the forward one did not (a literal alternation is a compact
+    /// trie forwards only): the NFA engines then search alone.
+    pub fn get(&self, scale: Scale) -> &Regex {
+        match (self.force(scale), scale) {
+            (Ok(regex), _) => regex,
+            (Err(_), Scale::Large) => self.get(Scale::Small),
+            (Err(e), Scale::Small) => {
+                panic!("a pack's rules compile (checked at load, or by cargo test): {e}")
+            }
+        }
     }
 
     /// The expanded source.
@@ -192,38 +245,24 @@ impl LazyRegex {
         &self.expanded().source
     }
 
-    /// Whether it has been compiled yet.
-    pub fn is_compiled(&self) -> bool {
-        self.compiled.get().is_some()
-    }
-}
-
-impl std::ops::Deref for LazyRegex {
-    type Target = Regex;
-
-    fn deref(&self) -> &Regex {
-        // Lazy packs are the embedded one, whose every rule `cargo test` compiles.
-        self.force()
-            .expect("rules of the embedded pack compile (checked by cargo test)")
+    /// Whether it has been compiled for `scale` yet.
+    pub fn is_compiled(&self, scale: Scale) -> bool {
+        self.compiled[scale as usize].get().is_some()
     }
 }
 
 /// The regex crate's own engine, used directly because the matcher searches
 /// spans of a sentence (the `regex` API only sets where a search starts).
-/// Configured as `regex::RegexBuilder::{size_limit, dfa_size_limit}` would.
-fn build_regex(source: &str) -> Result<Regex, Box<meta::BuildError>> {
-    regex_builder().build(source).map_err(Box::new)
-}
-
-/// [`build_regex`] from a pattern already parsed.
-fn build_regex_from_tree(tree: &regex_syntax::hir::Hir) -> Result<Regex, Box<meta::BuildError>> {
-    regex_builder().build_from_hir(tree).map_err(Box::new)
-}
-
-fn regex_builder() -> meta::Builder {
+/// Configured as `regex::RegexBuilder::{size_limit, dfa_size_limit}` would,
+/// with the lazy DFA (and the full DFA the crate builds for tiny patterns)
+/// only for [`Scale::Large`]: without them the crate builds no reversed NFA.
+fn regex_builder(scale: Scale) -> meta::Builder {
+    let dfas = scale == Scale::Large;
     let config = meta::Config::new()
         .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
         .hybrid_cache_capacity(REGEX_DFA_SIZE_LIMIT)
+        .hybrid(dfas)
+        .dfa(dfas)
         // The pack's own prefilter already chose where each regex runs; the
         // engine's literal prefilter would only cost build time (a third of
         // it) and slow the search of those short windows (~10% on 64 MB).
@@ -487,11 +526,11 @@ impl Pack {
     /// Builds, side by side on up to `threads` threads (the caller's and
     /// threads of this call's own), what matching `rules` needs and nobody
     /// has built yet: their regexes and the scanners of their `each`
-    /// lexicons. Compiling the few dozen rules a small article touches is
-    /// most of its run time, one rule after another; a batch pays this
-    /// once, for its first documents. With one thread, each is built when
-    /// first used, as ever.
-    pub fn prepare(&self, rules: &[usize], threads: usize) {
+    /// lexicons, for `scale`. Compiling the few dozen rules a
+    /// small article touches is most of its run time, one rule after
+    /// another; a batch pays this once, for its first documents. With one
+    /// thread, each is built when first used, as ever.
+    pub fn prepare(&self, rules: &[usize], threads: usize, scale: Scale) {
         if threads <= 1 {
             return;
         }
@@ -514,7 +553,7 @@ impl Pack {
             .chain(
                 rules
                     .into_iter()
-                    .filter(|rule| !rule.regex.is_compiled())
+                    .filter(|rule| !rule.regex.is_compiled(scale))
                     .map(|rule| Build::Regex(&rule.regex)),
             )
             .collect();
@@ -525,7 +564,7 @@ impl Pack {
             Build::Scanner(lexicon) => lexicon.prepare(),
             // A regex that fails to compile reports it where it is used.
             Build::Regex(regex) => {
-                let _ = regex.force();
+                let _ = regex.force(scale);
             }
         });
     }
@@ -1091,7 +1130,7 @@ fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> 
         .parse(regex.as_str())
         .map_err(|e| format!("rule {id}: invalid regex:\n{e}"))?;
     if eager {
-        if let Err(e) = regex.force() {
+        if let Err(e) = regex.force(Scale::Small) {
             return Err(match (e.size_limit(), e.syntax_error()) {
                 (Some(limit), _) => format!(
                     "rule {id}: the expanded pattern is too large for the regex engine (over {limit} bytes compiled); split the rule or use `each` with a lexicon"
@@ -1246,6 +1285,10 @@ mod tests {
                 .parse(skeleton)
                 .unwrap_or_else(|| panic!("{}: the splice refused its skeleton", rule.id));
             assert_eq!(tree, parse(rule.regex.as_str()), "{}", rule.id);
+            for scale in [Scale::Small, Scale::Large] {
+                let compiled = rule.regex.force(scale);
+                assert!(compiled.is_ok(), "{} ({scale:?}): {compiled:?}", rule.id);
+            }
         }
         assert!(shorter > pack.rules.len() / 2, "most rules use a lexicon");
     }
@@ -1293,16 +1336,25 @@ mod tests {
             (each + 1) % pack.rules.len(),
             (each + 2) % pack.rules.len(),
         ];
-        pack.prepare(&asked, 2);
+        pack.prepare(&asked, 2, Scale::Small);
         for (i, rule) in pack.rules.iter().enumerate() {
-            assert_eq!(rule.regex.is_compiled(), asked.contains(&i), "{}", rule.id);
+            assert_eq!(
+                rule.regex.is_compiled(Scale::Small),
+                asked.contains(&i),
+                "{}",
+                rule.id
+            );
+            assert!(!rule.regex.is_compiled(Scale::Large), "{}", rule.id);
         }
         let lexicon = &pack.lexicons[pack.rules[each].each.as_deref().unwrap()];
         assert!(lexicon.scanner_built());
         let other = Pack::embedded().unwrap();
-        other.prepare(&asked, 1);
+        other.prepare(&asked, 1, Scale::Large);
         assert!(
-            other.rules.iter().all(|r| !r.regex.is_compiled()),
+            other
+                .rules
+                .iter()
+                .all(|r| !r.regex.is_compiled(Scale::Large)),
             "one thread builds on use"
         );
     }
@@ -1322,8 +1374,10 @@ mod tests {
             "[[rule]]\nid = \"x\"\nfield = \"name\"\npattern = '(?x) an \\s {{NOUN}}'\n".into(),
         );
         let pack = Pack::from_files(&files).unwrap();
-        let regex = &*pack.rules[0].regex;
-        assert!(regex.is_match("an illegal alien"));
-        assert!(!regex.is_match("an illegalalien"));
+        for scale in [Scale::Small, Scale::Large] {
+            let regex = pack.rules[0].regex.get(scale);
+            assert!(regex.is_match("an illegal alien"));
+            assert!(!regex.is_match("an illegalalien"));
+        }
     }
 }

@@ -32,6 +32,23 @@ pub fn seed_paths() -> Vec<PathBuf> {
 }
 
 /// The `.txt` files directly in `dir`, sorted.
+/// The text of every seed article and, when `../shared` is beside the
+/// checkout, of every development article (said loudly when it is not).
+pub fn seed_and_dev_texts() -> Vec<String> {
+    let mut texts: Vec<String> = seed_paths()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let dev = root().join("../shared/corpus/dev");
+    if dev.is_dir() {
+        let paths = txt_files(&dev);
+        texts.extend(paths.iter().map(|p| std::fs::read_to_string(p).unwrap()));
+    } else {
+        eprintln!("SKIPPED: ../shared/corpus/dev is absent; comparing on the seeds only");
+    }
+    texts
+}
+
 pub fn txt_files(dir: &Path) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()

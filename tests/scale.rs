@@ -1,0 +1,54 @@
+//! The scale of input rules are built for only changes the cost: every
+//! seed and development article gives exactly the same mentions and
+//! records with rules built for small input (NFA engines alone) or for
+//! large input (the lazy DFA too).
+
+mod common;
+
+use docket::matcher::{find_mentions_with, RuleSelection, Scratch};
+use docket::segment::segment_from;
+use docket::{Document, Extractor, Pack, Scale};
+
+#[test]
+fn rules_built_for_either_scale_find_the_same_mentions() {
+    let pack = Pack::embedded().unwrap();
+    let mut small = Scratch::for_scale(Scale::Small);
+    let mut large = Scratch::for_scale(Scale::Large);
+    let mut compared = 0;
+    for text in common::seed_and_dev_texts() {
+        let doc = segment_from(&text, 0, &pack.segment.abbreviations);
+        let a = find_mentions_with(&pack, &doc, RuleSelection::All, &mut small);
+        let b = find_mentions_with(&pack, &doc, RuleSelection::All, &mut large);
+        assert_eq!(a, b);
+        compared += a.len();
+    }
+    assert!(compared > 100, "only {compared} mentions compared");
+    assert!(pack
+        .rules
+        .iter()
+        .all(|r| r.regex.is_compiled(Scale::Small) == r.regex.is_compiled(Scale::Large)));
+}
+
+#[test]
+fn the_expected_input_size_picks_the_scale_not_the_records() {
+    assert_eq!(Scale::of_input(0), Scale::Small);
+    assert_eq!(Scale::of_input(Scale::LARGE_FROM), Scale::Large);
+    let small = Extractor::embedded().unwrap().with_expected_input(10_000);
+    let large = Extractor::embedded().unwrap().with_expected_input(u64::MAX);
+    for path in common::seed_paths() {
+        let doc: Document = common::seed_document(&path);
+        assert_eq!(small.record(&doc), large.record(&doc), "{}", path.display());
+    }
+    let used = |extractor: &Extractor, scale| {
+        extractor
+            .pack()
+            .rules
+            .iter()
+            .filter(|r| r.regex.is_compiled(scale))
+            .count()
+    };
+    assert!(used(&small, Scale::Small) > 10);
+    assert_eq!(used(&small, Scale::Large), 0);
+    assert_eq!(used(&large, Scale::Small), 0);
+    assert!(used(&large, Scale::Large) > 10);
+}
