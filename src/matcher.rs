@@ -101,7 +101,8 @@ pub fn find_mentions_with(
         if hits.is_empty() {
             continue;
         }
-        let regex = rule.regex.get(scratch.scale);
+        let scale = scratch.scale;
+        let regex = rule.regex.get(scale);
         let search = scratch.for_rule(index, regex);
         for_each_match(
             regex,
@@ -133,7 +134,7 @@ pub fn find_mentions_with(
                 };
                 match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
                     Some(lexicon) => {
-                        for hit in lexicon.scan(captured) {
+                        for hit in lexicon.scan(captured, scale) {
                             let phrase = &captured[hit.start..hit.end];
                             let value = context
                                 .apply(&rule.normalizer, phrase)

@@ -2,14 +2,15 @@
 //!
 //! In: the text of one lexicon file. Out: a [`Lexicon`] that serves three
 //! uses: a regex alternation for `{{NAME}}` sub-patterns, a phrase -> code
-//! table for normalization, and an Aho-Corasick scanner that finds every
-//! phrase inside a captured span (lists of charges).
+//! table for normalization, and a scanner that finds every phrase inside a
+//! captured span (lists of charges).
 
 use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::alternation::Phrases;
+use super::Scale;
 use crate::error::{Location, RuleProblem};
 
 /// How a lexicon's phrases are compared with text.
@@ -36,8 +37,9 @@ pub struct Lexicon {
     /// A deferred lexicon's file (as messages name it) and text.
     deferred: Option<(String, String)>,
     /// Scanner over every surface form, leftmost-longest, built on first
-    /// scan (most lexicons are only used in patterns and lookups).
-    scanner: std::sync::OnceLock<Scanner>,
+    /// scan (most lexicons are only used in patterns and lookups), one
+    /// per [`Scale`] (indexed by it).
+    scanners: [std::sync::OnceLock<Scanner>; 2],
 }
 
 /// What parsing a lexicon file gives.
@@ -49,11 +51,77 @@ struct Contents {
     table: BTreeMap<String, usize>,
 }
 
-/// An Aho-Corasick automaton over a lexicon's surface forms; pattern i is entry `entry_of[i]`.
+/// What finds a lexicon's surface forms in text, leftmost-longest: the
+/// phrase that starts first, and the longest of those starting there.
 #[derive(Debug)]
-struct Scanner {
-    automaton: AhoCorasick,
-    entry_of: Vec<usize>,
+enum Scanner {
+    /// For large input: an Aho-Corasick automaton (pattern i is entry
+    /// `entry_of[i]`), one pass over the text, but costly to build (70 M
+    /// instructions for the offence lexicon, a fifth of a small article's run).
+    Automaton {
+        automaton: AhoCorasick,
+        entry_of: Vec<usize>,
+    },
+    /// For small input: the forms sorted bytewise, with their entries.
+    /// Built by a sort; each text position narrows the sorted range one
+    /// byte at a time (forms sharing a prefix are adjacent), several times
+    /// slower per byte than the automaton.
+    Sorted(Vec<(String, usize)>),
+}
+
+impl Scanner {
+    /// Calls `found(start, end, entry)` for each match in `text`, left to
+    /// right, without overlaps, as Aho-Corasick's leftmost-longest
+    /// iteration reports them.
+    fn for_each(&self, text: &str, mut found: impl FnMut(usize, usize, usize)) {
+        match self {
+            Scanner::Automaton {
+                automaton,
+                entry_of,
+            } => {
+                for m in automaton.find_iter(text) {
+                    found(m.start(), m.end(), entry_of[m.pattern().as_usize()]);
+                }
+            }
+            Scanner::Sorted(forms) => {
+                let bytes = text.as_bytes();
+                let mut at = 0;
+                while at < bytes.len() {
+                    match longest_form_at(forms, &bytes[at..]) {
+                        Some(k) => {
+                            let end = at + forms[k].0.len();
+                            found(at, end, forms[k].1);
+                            at = end;
+                        }
+                        None => at += 1,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The longest of `forms` (sorted bytewise, all different) that `text`
+/// starts with. The forms starting with `text[..k]` are a run of the sorted
+/// list, the one equal to it (if any) first: each byte narrows the run.
+fn longest_form_at(forms: &[(String, usize)], text: &[u8]) -> Option<usize> {
+    let (mut low, mut high) = (0, forms.len());
+    let mut longest = None;
+    for k in 0..=text.len() {
+        if low < high && forms[low].0.len() == k {
+            longest = Some(low);
+            low += 1;
+        }
+        if low == high || k == text.len() {
+            break;
+        }
+        // Every form left is longer than `k` bytes.
+        let run = &forms[low..high];
+        let byte = text[k];
+        high = low + run.partition_point(|f| f.0.as_bytes()[k] <= byte);
+        low += run.partition_point(|f| f.0.as_bytes()[k] < byte);
+    }
+    longest
 }
 
 /// A phrase of a lexicon found in some text.
@@ -100,7 +168,7 @@ impl Lexicon {
             options,
             contents: std::sync::OnceLock::new(),
             deferred,
-            scanner: std::sync::OnceLock::new(),
+            scanners: Default::default(),
         }
     }
 
@@ -125,9 +193,9 @@ impl Lexicon {
         self.contents.get().is_some()
     }
 
-    /// Whether its scanner has been built yet.
-    pub(crate) fn scanner_built(&self) -> bool {
-        self.scanner.get().is_some()
+    /// Whether its scanner for `scale` has been built yet.
+    pub(crate) fn scanner_built(&self, scale: Scale) -> bool {
+        self.scanners[scale as usize].get().is_some()
     }
 
     fn entries_table(&self) -> (&[(String, String)], &BTreeMap<String, usize>) {
@@ -135,13 +203,14 @@ impl Lexicon {
         (&contents.entries, &contents.table)
     }
 
-    /// Builds its scanner now (see [`Lexicon::scan`]) if it was not built yet.
-    pub(crate) fn prepare(&self) {
-        self.scanner();
+    /// Builds its scanner for `scale` now (see [`Lexicon::scan`]) if it
+    /// was not built yet.
+    pub(crate) fn prepare(&self, scale: Scale) {
+        self.scanner(scale);
     }
 
-    fn scanner(&self) -> &Scanner {
-        self.scanner.get_or_init(|| {
+    fn scanner(&self, scale: Scale) -> &Scanner {
+        self.scanners[scale as usize].get_or_init(|| {
             let (entries, table) = self.entries_table();
             let mut surfaces = Vec::new();
             let mut entry_of = Vec::new();
@@ -159,16 +228,27 @@ impl Lexicon {
             if !self.options.case_sensitive {
                 surfaces.iter_mut().for_each(|s| s.make_ascii_lowercase());
             }
-            // Scans read short captured spans, where the automaton kind that
-            // is cheapest to build is as fast as any.
-            let automaton = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-                .build(&surfaces)
-                .expect("lexicon phrases always build an automaton");
-            Scanner {
-                automaton,
-                entry_of,
+            match scale {
+                Scale::Small => {
+                    let mut forms: Vec<(String, usize)> =
+                        surfaces.into_iter().zip(entry_of).collect();
+                    // Forms are all different (each is kept only for the
+                    // entry its folded form names); should two ever be
+                    // equal, the automaton's pick is the first added.
+                    forms.sort();
+                    forms.dedup_by(|later, first| later.0 == first.0);
+                    Scanner::Sorted(forms)
+                }
+                // Scans read short captured spans, where the automaton kind
+                // that is cheapest to build is as fast as any.
+                Scale::Large => Scanner::Automaton {
+                    automaton: AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                        .build(&surfaces)
+                        .expect("lexicon phrases always build an automaton"),
+                    entry_of,
+                },
             }
         })
     }
@@ -235,25 +315,24 @@ impl Lexicon {
         self.phrases(code).map(|p| p.regex())
     }
 
-    /// Every phrase inside `text` that stands as whole words, leftmost-longest.
-    pub fn scan(&self, text: &str) -> Vec<LexiconHit> {
+    /// Every phrase inside `text` that stands as whole words, leftmost-longest,
+    /// with the scanner built for `scale` (the same hits either way).
+    pub fn scan(&self, text: &str, scale: Scale) -> Vec<LexiconHit> {
         let mut scan_text = normalize_apostrophes(text);
         if !self.options.case_sensitive && scan_text.bytes().any(|b| b.is_ascii_uppercase()) {
             scan_text.to_mut().make_ascii_lowercase();
         }
         let mut hits = Vec::new();
-        let scanner = self.scanner();
-        for m in scanner.automaton.find_iter(scan_text.as_ref()) {
-            if !is_word_bounded(&scan_text, m.start(), m.end()) {
-                continue;
-            }
-            let entry = scanner.entry_of[m.pattern().as_usize()];
-            hits.push(LexiconHit {
-                start: m.start(),
-                end: m.end(),
-                code: self.entries()[entry].0.clone(),
+        self.scanner(scale)
+            .for_each(&scan_text, |start, end, entry| {
+                if is_word_bounded(&scan_text, start, end) {
+                    hits.push(LexiconHit {
+                        start,
+                        end,
+                        code: self.entries()[entry].0.clone(),
+                    });
+                }
             });
-        }
         hits
     }
 }
@@ -461,19 +540,70 @@ mod tests {
         assert_eq!(lex.lookup("arson"), None);
     }
 
+    const SCALES: [Scale; 2] = [Scale::Small, Scale::Large];
+
     #[test]
     fn scan_prefers_longest_and_whole_words() {
         let lex = offences();
-        let hits = lex.scan("vehicle theft, burglaries and theftx or PWID");
-        let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
-        assert_eq!(codes, ["240", "220", "35A"]);
+        for scale in SCALES {
+            let hits = lex.scan("vehicle theft, burglaries and theftx or PWID", scale);
+            let codes: Vec<&str> = hits.iter().map(|h| h.code.as_str()).collect();
+            assert_eq!(codes, ["240", "220", "35A"], "{scale:?}");
+        }
     }
 
     #[test]
     fn scan_offsets_survive_typographic_apostrophes() {
         let text = "\u{2019}s burglary";
-        let hits = offences().scan(text);
-        assert_eq!(&text[hits[0].start..hits[0].end], "burglary");
+        for scale in SCALES {
+            let hits = offences().scan(text, scale);
+            assert_eq!(&text[hits[0].start..hits[0].end], "burglary");
+        }
+    }
+
+    #[test]
+    fn the_sorted_forms_find_the_longest_at_a_position() {
+        let mut forms: Vec<(String, usize)> = ["a", "ab", "abd", "b", "abcde"]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.to_string(), i))
+            .collect();
+        forms.sort();
+        let longest = |text: &str| longest_form_at(&forms, text.as_bytes()).map(|k| &*forms[k].0);
+        assert_eq!(longest("abcdx"), Some("ab"), "abcde does not fit");
+        assert_eq!(longest("abcde!"), Some("abcde"));
+        assert_eq!(longest("abd"), Some("abd"));
+        assert_eq!(longest("xa"), None);
+        assert_eq!(longest(""), None);
+    }
+
+    proptest::proptest! {
+        /// Text made of the offence lexicon's phrases, their pieces and
+        /// what stands around them: both scanners find the same hits.
+        #[test]
+        fn both_scanners_find_the_same_phrases(
+            pieces in proptest::collection::vec((0usize..10_000, 0usize..4, 0usize..12), 0..12)
+        ) {
+            static PACK: std::sync::LazyLock<crate::rules::Pack> =
+                std::sync::LazyLock::new(|| crate::rules::Pack::embedded().unwrap());
+            let lex = &PACK.lexicons["OFFENCE"];
+            let entries = lex.entries();
+            let joiners = [" ", ", ", "s", "es", "-", "x", "'", "\u{2019}", "ies ", "", ". ", " and "];
+            let mut text = String::new();
+            for (pick, cut, join) in pieces {
+                let phrase = &entries[pick % entries.len()].1;
+                let chars: Vec<char> = phrase.chars().collect();
+                let piece: String = match cut {
+                    0 => phrase.clone(),
+                    1 => phrase.to_uppercase(),
+                    2 => chars[..chars.len() / 2].iter().collect(),
+                    _ => chars[chars.len() / 3..].iter().collect(),
+                };
+                text.push_str(&piece);
+                text.push_str(joiners[join]);
+            }
+            proptest::prop_assert_eq!(lex.scan(&text, Scale::Small), lex.scan(&text, Scale::Large));
+        }
     }
 
     #[test]

@@ -543,7 +543,7 @@ impl Pack {
         let mut scanners: Vec<&Lexicon> = rules
             .iter()
             .filter_map(|rule| self.lexicons.get(rule.each.as_deref()?))
-            .filter(|lexicon| !lexicon.scanner_built())
+            .filter(|lexicon| !lexicon.scanner_built(scale))
             .collect();
         scanners.sort_by(|a, b| a.name.cmp(&b.name));
         scanners.dedup_by(|a, b| a.name == b.name);
@@ -561,7 +561,7 @@ impl Pack {
             return;
         }
         in_parallel(&items, threads, |item| match item {
-            Build::Scanner(lexicon) => lexicon.prepare(),
+            Build::Scanner(lexicon) => lexicon.prepare(scale),
             // A regex that fails to compile reports it where it is used.
             Build::Regex(regex) => {
                 let _ = regex.force(scale);
@@ -1347,7 +1347,8 @@ mod tests {
             assert!(!rule.regex.is_compiled(Scale::Large), "{}", rule.id);
         }
         let lexicon = &pack.lexicons[pack.rules[each].each.as_deref().unwrap()];
-        assert!(lexicon.scanner_built());
+        assert!(lexicon.scanner_built(Scale::Small));
+        assert!(!lexicon.scanner_built(Scale::Large));
         let other = Pack::embedded().unwrap();
         other.prepare(&asked, 1, Scale::Large);
         assert!(
