@@ -5,7 +5,7 @@
 //! table for normalization, and a scanner that finds every phrase inside a
 //! captured span (lists of charges).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -47,8 +47,9 @@ pub struct Lexicon {
 struct Contents {
     /// (code, phrase) in file order.
     entries: Vec<(String, String)>,
-    /// Folded phrase (and its plural forms) -> index into `entries`.
-    table: BTreeMap<String, usize>,
+    /// Folded phrase (and its plural forms) -> index into `entries`. Only
+    /// looked up, never walked, so its order cannot reach the output.
+    table: HashMap<String, usize>,
 }
 
 /// What finds a lexicon's surface forms in text, leftmost-longest: the
@@ -198,7 +199,7 @@ impl Lexicon {
         self.scanners[scale as usize].get().is_some()
     }
 
-    fn entries_table(&self) -> (&[(String, String)], &BTreeMap<String, usize>) {
+    fn entries_table(&self) -> (&[(String, String)], &HashMap<String, usize>) {
         let contents = self.contents();
         (&contents.entries, &contents.table)
     }
@@ -345,7 +346,7 @@ impl Contents {
     ) -> Result<Contents, Vec<RuleProblem>> {
         let mut problems = Vec::new();
         let mut entries: Vec<(String, String)> = Vec::new();
-        let mut table = BTreeMap::new();
+        let mut table = HashMap::new();
         for (line_index, line) in text.split_inclusive('\n').enumerate() {
             let content = line.trim_end_matches(['\n', '\r']);
             if content.trim().is_empty() || content.starts_with('#') {
@@ -409,7 +410,7 @@ impl Contents {
     }
 
     fn build(options: LexiconOptions, entries: Vec<(String, String)>) -> Contents {
-        let mut table = BTreeMap::new();
+        let mut table = HashMap::with_capacity(entries.len() * 2);
         for (index, (_, phrase)) in entries.iter().enumerate() {
             for form in surface_forms(phrase, options.plurals) {
                 // The first entry to claim a form keeps it: plural forms never
