@@ -525,11 +525,11 @@ impl Pack {
 
     /// Builds, side by side on up to `threads` threads (the caller's and
     /// threads of this call's own), what matching `rules` needs and nobody
-    /// has built yet: their regexes and the scanners of their `each`
-    /// lexicons, for `scale`. Compiling the few dozen rules a
-    /// small article touches is most of its run time, one rule after
-    /// another; a batch pays this once, for its first documents. With one
-    /// thread, each is built when first used, as ever.
+    /// has built yet for `scale`: their regexes and the scanners of their
+    /// `each` lexicons. Compiling the few dozen rules a small article
+    /// touches is most of its run time, one rule after another; a batch
+    /// pays this once, for its first documents. With one thread, each is
+    /// built when first used, as ever.
     pub fn prepare(&self, rules: &[usize], threads: usize, scale: Scale) {
         if threads <= 1 {
             return;
