@@ -26,7 +26,8 @@ pub struct EvalArgs {
 }
 
 pub fn eval(args: EvalArgs) -> Result<u8> {
-    let extractor = load_extractor(&args.pack)?;
+    let extractor =
+        load_extractor(&args.pack)?.with_expected_input(super::expected_input(&args.inputs));
     let gold = read_gold(&args.gold)?;
     let mut preds = BTreeMap::new();
     let mut articles = Vec::new();

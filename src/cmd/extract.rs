@@ -91,18 +91,9 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|i| match i {
-            batch::Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
-            batch::Input::Stdin => None,
-        })
-        .sum();
-    // Input read from stdin has no size known ahead: take it to be large.
-    let from_stdin = inputs.iter().any(|i| matches!(i, batch::Input::Stdin));
     let extractor = extractor
         .with_build_threads(jobs)
-        .with_expected_input(if from_stdin { u64::MAX } else { total_bytes });
+        .with_expected_input(super::expected_bytes(&inputs));
     let options = batch::BatchOptions {
         jobs,
         format,
@@ -117,7 +108,7 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let mut sink = CliSink::new(
         &args,
         format,
-        show_progress.then(|| progress_bar(total_bytes)),
+        show_progress.then(|| progress_bar(super::file_bytes(&inputs))),
     )?;
     for report in &expansion_errors {
         sink.report(report);

@@ -23,7 +23,8 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: ReportArgs) -> Result<u8> {
-    let extractor = load_extractor(&args.pack)?;
+    let extractor =
+        load_extractor(&args.pack)?.with_expected_input(super::expected_input(&args.inputs));
     let pack = extractor.pack();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create", args.output.display()))?;
