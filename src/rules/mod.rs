@@ -96,7 +96,7 @@ enum Expansion {
 }
 
 /// A pattern expanded.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Expanded {
     /// Every reference written out: the pattern the rule stands for.
     source: String,
@@ -500,14 +500,9 @@ impl Pack {
         let pack = Loader::new(&files, false).load()?;
         let mut analyses = ahead::Analyses::new(&files);
         for rule in &pack.rules {
-            let pattern = rule.regex.as_str();
-            let plain = Expanded {
-                source: pattern.to_string(),
-                skeleton: None,
-            };
-            let analysis = analyse(&rule.id, LazyRegex::new(plain), false)
+            let shape = analyse(&rule.id, &rule.regex, false)
                 .expect("a loaded rule's pattern parses, as it did at load");
-            analyses.insert(&rule.id, analysis.shape);
+            analyses.insert(&rule.id, shape);
         }
         Ok(analyses)
     }
@@ -720,7 +715,7 @@ impl<'a> Loader<'a> {
             let prepared = match self.first_check(&path, &raw, &mut ids) {
                 Some((at, message)) => Prepared::Failed { at, message },
                 None => match defs.try_expand(raw.pattern.get_ref()) {
-                    Ok(expanded) => Prepared::Expanded(expanded),
+                    Ok(expanded) => Prepared::Expanded(LazyRegex::new(expanded)),
                     Err(message) => Prepared::Failed {
                         at: raw.pattern.span().start,
                         message: format!("rule {}: {message}", raw.id.get_ref()),
@@ -734,10 +729,7 @@ impl<'a> Loader<'a> {
             &pending,
             load_threads(),
             |(_, raw, prepared)| match prepared {
-                Prepared::Expanded(expanded) => {
-                    let regex = LazyRegex::new(expanded.clone());
-                    Some(analyse(raw.id.get_ref(), regex, eager))
-                }
+                Prepared::Expanded(regex) => Some(analyse(raw.id.get_ref(), regex, eager)),
                 Prepared::Failed { .. } => None,
             },
         );
@@ -748,7 +740,8 @@ impl<'a> Loader<'a> {
                 (_, Some(Err(message))) => {
                     self.problem(&path, raw.pattern.span().start, message);
                 }
-                (_, Some(Ok(analysis))) => {
+                (Prepared::Expanded(regex), Some(Ok(shape))) => {
+                    let analysis = Analysis { regex, shape };
                     rules.extend(self.compile_rule(&path, raw, analysis, &defs.lexicons));
                 }
                 (Prepared::Expanded(_), None) => {
@@ -1101,8 +1094,8 @@ fn in_parallel<T: Sync, R: Send>(
 
 /// A rule after its first pass.
 enum Prepared {
-    /// Its pattern, expanded and ready to parse.
-    Expanded(Expanded),
+    /// Its pattern, expanded and ready to parse and compile.
+    Expanded(LazyRegex),
     /// A problem found at byte `at` of the rule file.
     Failed { at: usize, message: String },
 }
@@ -1124,8 +1117,9 @@ pub struct Shape {
     max_len: Option<usize>,
 }
 
-/// Parses `pattern` (and compiles it now when `eager`), or says why it cannot be.
-fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> {
+/// Parses a rule's pattern (and compiles it now when `eager`), or says why
+/// it cannot be.
+fn analyse(id: &str, regex: &LazyRegex, eager: bool) -> Result<Shape, String> {
     let hir = splice::parser()
         .parse(regex.as_str())
         .map_err(|e| format!("rule {id}: invalid regex:\n{e}"))?;
@@ -1140,13 +1134,10 @@ fn analyse(id: &str, regex: LazyRegex, eager: bool) -> Result<Analysis, String> 
             });
         }
     }
-    Ok(Analysis {
-        regex,
-        shape: Shape {
-            names: capture_names(&hir),
-            literals: crate::prefilter::literals_of(&hir),
-            max_len: hir.properties().maximum_len(),
-        },
+    Ok(Shape {
+        names: capture_names(&hir),
+        literals: crate::prefilter::literals_of(&hir),
+        max_len: hir.properties().maximum_len(),
     })
 }
 
