@@ -91,9 +91,10 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let size = super::InputSize::of(&inputs);
     let extractor = extractor
         .with_build_threads(jobs)
-        .with_expected_input(super::expected_bytes(&inputs));
+        .with_expected_input(size.expected());
     let options = batch::BatchOptions {
         jobs,
         format,
@@ -108,7 +109,7 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let mut sink = CliSink::new(
         &args,
         format,
-        show_progress.then(|| progress_bar(super::file_bytes(&inputs))),
+        show_progress.then(|| progress_bar(size.files)),
     )?;
     for report in &expansion_errors {
         sink.report(report);

@@ -14,29 +14,43 @@ use docket::Document;
 /// How many bytes the inputs (files, folders, globs) hold in all, for
 /// `Extractor::with_expected_input`.
 pub fn expected_input(args: &[String]) -> u64 {
-    expected_bytes(&batch::expand_inputs(args).0)
+    InputSize::of(&batch::expand_inputs(args).0).expected()
 }
 
-/// [`expected_input`] of inputs already expanded: unbounded when one is
-/// stdin, whose size is not known ahead.
-pub fn expected_bytes(inputs: &[batch::Input]) -> u64 {
-    if inputs.iter().any(|i| matches!(i, batch::Input::Stdin)) {
-        u64::MAX
-    } else {
-        file_bytes(inputs)
+/// What inputs already expanded hold.
+pub struct InputSize {
+    /// The size of every input file added up (files that cannot be read
+    /// count nothing: reading them reports them).
+    pub files: u64,
+    /// One input is stdin, whose size is not known ahead.
+    pub stdin: bool,
+}
+
+impl InputSize {
+    pub fn of(inputs: &[batch::Input]) -> InputSize {
+        let mut size = InputSize {
+            files: 0,
+            stdin: false,
+        };
+        for input in inputs {
+            match input {
+                batch::Input::File { path, .. } => {
+                    size.files += std::fs::metadata(path).map_or(0, |m| m.len());
+                }
+                batch::Input::Stdin => size.stdin = true,
+            }
+        }
+        size
     }
-}
 
-/// The size of every input file added up (stdin and files that cannot be
-/// read count nothing: reading them reports them).
-pub fn file_bytes(inputs: &[batch::Input]) -> u64 {
-    inputs
-        .iter()
-        .filter_map(|input| match input {
-            batch::Input::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
-            batch::Input::Stdin => None,
-        })
-        .sum()
+    /// The bytes to expect: unbounded when one input is stdin.
+    pub fn expected(&self) -> u64 {
+        if self.stdin {
+            u64::MAX
+        } else {
+            self.files
+        }
+    }
 }
 
 /// Calls `each` with every document the inputs name (files, folders,
