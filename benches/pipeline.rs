@@ -6,13 +6,16 @@
 //! `docket extract DIR` would read it, then times pack loading and, over
 //! all articles, each stage on its own: segmentation, prefilter scan,
 //! matching (rules and normalization), assembly, and record rendering to
-//! JSON. Prints the median of RUNS (default 3) per stage, its
-//! share and MB/s. No file reading or output writing is timed, so this is
-//! the engine's own speed; `scripts/bench.sh` times the whole program.
+//! JSON. Prints the median of RUNS (default 3) per stage, its share and
+//! MB/s; then the whole extraction of one article at a time against groups
+//! of articles extracted together, as a large batch does. No file reading
+//! or output writing is timed, so this is the engine's own speed;
+//! `scripts/bench.sh` times the whole program.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use docket::batch::MAX_GROUP_BYTES;
 use docket::matcher::{find_mentions_with, RuleSelection, Scratch};
 use docket::{assemble, segment, Document, Extractor, Record};
 
@@ -69,6 +72,46 @@ fn main() {
             bytes as f64 / 1e6 / t.as_secs_f64()
         );
     }
+    let (alone, grouped) = time_grouping(&extractor, &docs, runs);
+    println!(
+        "whole extraction to records: one article at a time {:.1} ms, in groups of {} KB {:.1} ms ({:.2}x)",
+        alone.as_secs_f64() * 1e3,
+        MAX_GROUP_BYTES >> 10,
+        grouped.as_secs_f64() * 1e3,
+        alone.as_secs_f64() / grouped.as_secs_f64()
+    );
+}
+
+/// Medians of `runs` interleaved passes of `Extractor::record` on each
+/// article and of `Extractor::records` on groups, as `docket extract` makes
+/// them for a large batch.
+fn time_grouping(extractor: &Extractor, docs: &[Document], runs: usize) -> (Duration, Duration) {
+    let mut groups: Vec<Vec<&Document>> = vec![Vec::new()];
+    let mut group_bytes = 0;
+    for doc in docs {
+        if group_bytes >= MAX_GROUP_BYTES as usize {
+            groups.push(Vec::new());
+            group_bytes = 0;
+        }
+        group_bytes += doc.text.len();
+        groups.last_mut().expect("one group at least").push(doc);
+    }
+    let (mut alone, mut grouped) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let clock = Instant::now();
+        for doc in docs {
+            std::hint::black_box(extractor.record(doc));
+        }
+        alone.push(clock.elapsed());
+        let clock = Instant::now();
+        for group in &groups {
+            std::hint::black_box(extractor.records(group));
+        }
+        grouped.push(clock.elapsed());
+    }
+    alone.sort();
+    grouped.sort();
+    (alone[runs / 2], grouped[runs / 2])
 }
 
 /// One pass over the corpus, each stage timed separately.

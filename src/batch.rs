@@ -4,10 +4,13 @@
 //! In: the command line's input arguments (files, folders, globs, `-`) and
 //! [`BatchOptions`]. Out: rendered records written to a [`Sink`] in input
 //! order (whatever the number of threads), one [`Report`] per problem
-//! input, and a [`Summary`]. With more than one job, each thread of a
-//! rayon pool takes the next input, reads and extracts it, and writes what
-//! is due; a thread too far ahead of the oldest unwritten input waits, so
-//! memory stays bounded by the inputs in flight, not the corpus.
+//! input, and a [`Summary`]. A large batch is extracted in groups of
+//! consecutive articles (about a megabyte; see [`group_bytes`]), each rule
+//! run over a whole group at once, which keeps its search state in the CPU's
+//! caches. With more than one job, each thread of a rayon pool takes the
+//! next group, reads and extracts it, and writes what is due; a thread too
+//! far ahead of the oldest unwritten group waits, so memory stays bounded by
+//! the groups in flight, not the corpus.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -46,6 +49,28 @@ pub struct BatchOptions {
     pub skip_existing: bool,
     /// One output file per article under this folder, mirroring the input tree.
     pub out_dir: Option<PathBuf>,
+    /// Consecutive articles are extracted together until they hold this
+    /// many bytes (see [`group_bytes`]); 0: one at a time.
+    pub group_bytes: u64,
+}
+
+/// The most bytes a group of articles extracted together holds (past its
+/// first article): on news, the gain of [`Extractor::extract_group`] grows
+/// up to about a megabyte.
+pub const MAX_GROUP_BYTES: u64 = 1 << 20;
+/// The most articles in one group, so a stream of short ones is written
+/// out in steady steps.
+const MAX_GROUP_ITEMS: usize = 256;
+
+/// How many bytes of articles to extract together for `expected` bytes of
+/// input over `jobs` threads: none for input of [`crate::Scale::Small`]
+/// (a few articles, each better written as soon as it is done); else up to
+/// [`MAX_GROUP_BYTES`], small enough that every thread gets several groups.
+pub fn group_bytes(expected: u64, jobs: usize) -> u64 {
+    if crate::Scale::of_input(expected) == crate::Scale::Small {
+        return 0;
+    }
+    (expected / (8 * jobs.max(1) as u64)).min(MAX_GROUP_BYTES)
 }
 
 /// CSV columns, one row per subject.
@@ -235,12 +260,12 @@ enum Rendered {
     Failed(Report),
 }
 
-/// How far (in items, per thread) a finished item may run ahead of the
-/// oldest unwritten one before its thread waits: far enough to keep every
-/// thread busy past a slow article, near enough to bound memory.
+/// How far (in groups of items, per thread) a finished group may run ahead
+/// of the oldest unwritten one before its thread waits: far enough to keep
+/// every thread busy past a slow article, near enough to bound memory.
 const IN_FLIGHT_PER_THREAD: usize = 16;
-/// A finished item also waits while the records waiting to be written hold
-/// this many bytes.
+/// A finished group also waits while the records waiting to be written
+/// hold this many bytes.
 const IN_FLIGHT_BYTES: u64 = 8 << 20;
 
 /// Runs the batch, writing every record to `sink` in input order.
@@ -274,14 +299,37 @@ fn run_here(
     sink: &mut dyn Sink,
     summary: &mut Summary,
 ) {
-    for work in inputs.iter().flat_map(|input| items(input, options)) {
-        let outcome = work.map(|item| (item.bytes, render_caught(extractor, item, options)));
-        deliver_outcome(outcome, summary, sink);
+    for group in groups(inputs, options) {
+        for outcome in render_caught(extractor, group, options) {
+            deliver_outcome(outcome, summary, sink);
+        }
     }
 }
 
-/// Every pool thread takes the next item (reading it under the source's
-/// lock), extracts it, and writes each finished record whose turn has come.
+/// The items of every input in order, in groups of consecutive items
+/// (across inputs) of about `options.group_bytes`.
+fn groups<'a>(
+    inputs: &'a [Input],
+    options: &'a BatchOptions,
+) -> impl Iterator<Item = Vec<Option<Item>>> + Send + 'a {
+    let mut items = inputs.iter().flat_map(|input| items(input, options));
+    std::iter::from_fn(move || {
+        let mut group = Vec::new();
+        let mut bytes = 0;
+        for work in items.by_ref() {
+            bytes += work.as_ref().map_or(0, |item| item.bytes);
+            group.push(work);
+            if bytes >= options.group_bytes || group.len() >= MAX_GROUP_ITEMS {
+                break;
+            }
+        }
+        (!group.is_empty()).then_some(group)
+    })
+}
+
+/// Every pool thread takes the next group of items (reading them under the
+/// source's lock), extracts it, and writes each finished record whose turn
+/// has come.
 /// No reader or writer thread sits between the workers, so `--jobs 2` is
 /// two cores' work with next to no context switches.
 fn run_pooled(
@@ -297,15 +345,11 @@ fn run_pooled(
         .num_threads(threads)
         .build()
         .expect("a thread pool");
-    let source = inputs
-        .iter()
-        .flat_map(|input| items(input, options))
-        .enumerate();
+    let source = groups(inputs, options).enumerate();
     let turns = Turns::new(sink, summary, threads);
     pool.install(|| {
-        source.par_bridge().for_each(|(index, work)| {
-            let outcome = work.map(|item| (item.bytes, render_caught(extractor, item, options)));
-            turns.finish(index, outcome);
+        source.par_bridge().for_each(|(index, group)| {
+            turns.finish(index, render_caught(extractor, group, options));
         })
     });
 }
@@ -313,9 +357,9 @@ fn run_pooled(
 /// What one item came to: `None` when skipped, else its input bytes and result.
 type Outcome = Option<(u64, Rendered)>;
 
-/// Delivers outcomes finished on any thread in input order. A thread whose
-/// item is too far ahead of the next one to write waits, so memory stays
-/// bounded while one slow article holds the line.
+/// Delivers the outcomes of groups finished on any thread in input order. A
+/// thread whose group is too far ahead of the next one to write waits, so
+/// memory stays bounded while one slow article holds the line.
 struct Turns<'s> {
     state: std::sync::Mutex<TurnState<'s>>,
     written: std::sync::Condvar,
@@ -324,7 +368,7 @@ struct Turns<'s> {
 
 struct TurnState<'s> {
     next: usize,
-    early: std::collections::BTreeMap<usize, Outcome>,
+    early: std::collections::BTreeMap<usize, Vec<Outcome>>,
     early_bytes: u64,
     sink: &'s mut (dyn Sink + Send),
     summary: &'s mut Summary,
@@ -345,7 +389,7 @@ impl<'s> Turns<'s> {
         }
     }
 
-    fn finish(&self, index: usize, outcome: Outcome) {
+    fn finish(&self, index: usize, outcomes: Vec<Outcome>) {
         let mut state = self.state.lock().expect("no writer panicked");
         // The next item to write never waits, so some thread always moves on.
         while index > state.next
@@ -353,8 +397,8 @@ impl<'s> Turns<'s> {
         {
             state = self.written.wait(state).expect("no writer panicked");
         }
-        state.early_bytes += outcome_size(&outcome);
-        state.early.insert(index, outcome);
+        state.early_bytes += outcomes_size(&outcomes);
+        state.early.insert(index, outcomes);
         let before = state.next;
         let TurnState {
             next,
@@ -363,10 +407,12 @@ impl<'s> Turns<'s> {
             sink,
             summary,
         } = &mut *state;
-        while let Some(outcome) = early.remove(next) {
-            *early_bytes -= outcome_size(&outcome);
+        while let Some(outcomes) = early.remove(next) {
+            *early_bytes -= outcomes_size(&outcomes);
             *next += 1;
-            deliver_outcome(outcome, summary, &mut **sink);
+            for outcome in outcomes {
+                deliver_outcome(outcome, summary, &mut **sink);
+            }
         }
         if state.next != before {
             self.written.notify_all();
@@ -374,11 +420,14 @@ impl<'s> Turns<'s> {
     }
 }
 
-fn outcome_size(outcome: &Outcome) -> u64 {
-    match outcome {
-        Some((_, Rendered::Record { bytes, .. })) => bytes.len() as u64,
-        _ => 0,
-    }
+fn outcomes_size(outcomes: &[Outcome]) -> u64 {
+    outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            Some((_, Rendered::Record { bytes, .. })) => bytes.len() as u64,
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Counts and writes one outcome, then shows progress.
@@ -393,19 +442,46 @@ fn deliver_outcome(outcome: Outcome, summary: &mut Summary, sink: &mut dyn Sink)
     }
 }
 
-/// [`render`], with a bug in extraction reported as that input's error
-/// instead of ending the batch.
-fn render_caught(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered {
-    let input = item.relative.display().to_string();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        render(extractor, item, options)
-    }))
-    .unwrap_or_else(|_| {
-        Rendered::Failed(error(
-            &input,
-            "internal error while extracting (please report it with this input)",
-        ))
-    })
+/// What each item of a group (`None`: skipped) came to, extracted
+/// together (see [`Extractor::records`]). A bug in extraction is reported
+/// as its input's error instead of ending the batch: when a group fails,
+/// each of its items is extracted alone, so only the one at fault is lost.
+fn render_caught(
+    extractor: &Extractor,
+    group: Vec<Option<Item>>,
+    options: &BatchOptions,
+) -> Vec<Outcome> {
+    let items: Vec<&Item> = group.iter().flatten().collect();
+    let caught = |items: &[&Item]| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            render(extractor, items, options)
+        }))
+    };
+    let mut rendered = caught(&items)
+        .unwrap_or_else(|_| {
+            items
+                .iter()
+                .map(|&item| {
+                    caught(&[item]).map_or_else(
+                        |_| {
+                            Rendered::Failed(error(
+                                &item.relative.display().to_string(),
+                                "internal error while extracting (please report it with this input)",
+                            ))
+                        },
+                        |mut one| one.pop().expect("one item in, one out"),
+                    )
+                })
+                .collect()
+        })
+        .into_iter();
+    group
+        .iter()
+        .map(|work| {
+            work.as_ref()
+                .map(|item| (item.bytes, rendered.next().expect("one per item")))
+        })
+        .collect()
 }
 
 fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {
@@ -439,12 +515,43 @@ fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {
     }
 }
 
-fn render(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered {
-    let doc = match item.doc {
-        Ok(doc) => doc,
-        Err(e) => return Rendered::Failed(source_error(e)),
-    };
-    let record = extractor.record(&doc);
+#[cfg(test)]
+thread_local! {
+    /// Tests make extraction panic on the item with this path.
+    static PANIC_ON: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Extracts the documents of `items` together and renders each item.
+fn render(extractor: &Extractor, items: &[&Item], options: &BatchOptions) -> Vec<Rendered> {
+    #[cfg(test)]
+    PANIC_ON.with(|p| {
+        if let Some(path) = p.borrow().as_ref() {
+            assert!(items.iter().all(|i| &i.relative != path), "injected panic");
+        }
+    });
+    let docs: Vec<&Document> = items.iter().filter_map(|i| i.doc.as_ref().ok()).collect();
+    let mut extractions = extractor.extract_group(&docs).into_iter();
+    items
+        .iter()
+        .map(|item| match &item.doc {
+            Ok(doc) => {
+                // One record at a time: a group's records, all built before
+                // any is rendered, would hold several times its text.
+                let extraction = extractions.next().expect("one per document");
+                let record = crate::Record::build(extractor.pack(), doc, &extraction);
+                render_record(item, doc, &record, options)
+            }
+            Err(e) => Rendered::Failed(source_error(e)),
+        })
+        .collect()
+}
+
+fn render_record(
+    item: &Item,
+    doc: &Document,
+    record: &crate::Record,
+    options: &BatchOptions,
+) -> Rendered {
     let warning = (doc.replaced_bytes > 0).then(|| Report {
         input: doc.path.clone(),
         severity: "warning",
@@ -455,30 +562,30 @@ fn render(extractor: &Extractor, item: Item, options: &BatchOptions) -> Rendered
     });
     let subjects = record.subjects.len();
     let bytes = match options.format {
-        OutputFormat::Csv => csv_rows(&record),
+        OutputFormat::Csv => csv_rows(record),
         format => {
             let pretty = format == OutputFormat::Json || options.out_dir.is_some();
             let mut out = if options.emit_text {
-                let mut value = serde_json::to_value(&record).expect("records serialize");
+                let mut value = serde_json::to_value(record).expect("records serialize");
                 value["text"] = serde_json::Value::String(doc.text.clone());
                 to_json(&value, pretty)
             } else {
-                to_json(&record, pretty)
+                to_json(record, pretty)
             };
             out.push(b'\n');
             out
         }
     };
     Rendered::Record {
-        relative: item.relative,
+        relative: item.relative.clone(),
         bytes,
         subjects,
         warning,
     }
 }
 
-fn source_error(e: SourceError) -> Report {
-    let (input, message) = match &e {
+fn source_error(e: &SourceError) -> Report {
+    let (input, message) = match e {
         SourceError::Io { path, source } => (path.clone(), format!("cannot read: {source}")),
         SourceError::TooLarge { path, .. } | SourceError::Format { path, .. } => {
             let text = e.to_string();
@@ -781,44 +888,182 @@ mod tests {
         let (mut sink, mut summary) = (Collect::default(), Summary::default());
         {
             let turns = Turns::new(&mut sink, &mut summary, 4);
-            turns.finish(2, record("c"));
-            turns.finish(1, None);
-            turns.finish(3, Some((0, Rendered::Failed(error("d", "bad")))));
-            turns.finish(0, record("a"));
-            turns.finish(4, record("e"));
+            turns.finish(2, vec![record("c"), record("c2")]);
+            turns.finish(1, vec![None]);
+            turns.finish(3, vec![Some((0, Rendered::Failed(error("d", "bad"))))]);
+            turns.finish(0, vec![record("a")]);
+            turns.finish(4, vec![record("e")]);
         }
-        assert_eq!(sink.0, ["a", "c", "report d", "e"]);
+        assert_eq!(sink.0, ["a", "c", "c2", "report d", "e"]);
         assert_eq!(
             (summary.articles, summary.skipped, summary.errors),
-            (3, 1, 1)
+            (4, 1, 1)
         );
-        assert_eq!(summary.bytes, 3);
+        assert_eq!(summary.bytes, 4);
     }
 
     #[test]
-    fn an_item_too_far_ahead_waits_for_the_ones_before_it() {
+    fn a_group_too_far_ahead_waits_for_the_ones_before_it() {
         use std::sync::atomic::{AtomicBool, Ordering};
         let (mut sink, mut summary) = (Collect::default(), Summary::default());
         let done = AtomicBool::new(false);
         {
-            // One thread: at most IN_FLIGHT_PER_THREAD items wait to be written.
+            // One thread: at most IN_FLIGHT_PER_THREAD groups wait to be written.
             let turns = Turns::new(&mut sink, &mut summary, 1);
             let far = IN_FLIGHT_PER_THREAD;
             std::thread::scope(|scope| {
                 scope.spawn(|| {
-                    turns.finish(far, record("far"));
+                    turns.finish(far, vec![record("far")]);
                     done.store(true, Ordering::SeqCst);
                 });
                 std::thread::sleep(std::time::Duration::from_millis(100));
                 assert!(!done.load(Ordering::SeqCst), "the far item did not wait");
                 for index in 1..far {
-                    turns.finish(index, None);
+                    turns.finish(index, vec![None]);
                 }
                 assert!(!done.load(Ordering::SeqCst), "it waits for item 0 too");
-                turns.finish(0, record("first"));
+                turns.finish(0, vec![record("first")]);
             });
         }
         assert!(done.load(Ordering::SeqCst));
         assert_eq!(sink.0, ["first", "far"]);
+    }
+
+    fn options(group_bytes: u64) -> BatchOptions {
+        BatchOptions {
+            jobs: 1,
+            format: OutputFormat::Jsonl,
+            input_format: None,
+            max_bytes: 1 << 24,
+            emit_text: false,
+            skip_existing: false,
+            out_dir: None,
+            group_bytes,
+        }
+    }
+
+    /// The seed articles, and one input that cannot be read.
+    fn seed_inputs() -> Vec<Input> {
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        let (mut inputs, problems) = expand_inputs(&[seeds.display().to_string()]);
+        assert!(problems.is_empty());
+        inputs.insert(
+            3,
+            Input::File {
+                path: seeds.join("no-such-article.txt"),
+                root: None,
+            },
+        );
+        inputs
+    }
+
+    #[test]
+    fn groups_hold_consecutive_items_of_about_the_bytes_asked_for() {
+        let inputs = seed_inputs();
+        let sizes = |group_bytes| -> Vec<Vec<u64>> {
+            let options = options(group_bytes);
+            groups(&inputs, &options)
+                .map(|g| {
+                    g.iter()
+                        .map(|w| w.as_ref().map_or(0, |i| i.bytes))
+                        .collect()
+                })
+                .collect()
+        };
+        let one_each = sizes(0);
+        assert_eq!(one_each.len(), inputs.len());
+        assert!(one_each.iter().all(|g| g.len() == 1));
+        assert_eq!(sizes(u64::MAX), [one_each.concat()], "one group");
+        let target = 5_000;
+        let grouped = sizes(target);
+        assert_eq!(
+            grouped.concat(),
+            one_each.concat(),
+            "same items, same order"
+        );
+        let (last, full) = grouped.split_last().unwrap();
+        assert!(full.len() > 1);
+        for group in full {
+            let total: u64 = group.iter().sum();
+            assert!(total >= target, "{group:?} is short of {target} bytes");
+            assert!(total - group.last().unwrap() < target, "{group:?} ran past");
+        }
+        assert!(last.iter().sum::<u64>() > 0);
+    }
+
+    /// Collects each record's bytes and each report, in order.
+    #[derive(Default)]
+    struct Written(Vec<u8>);
+
+    impl Sink for Written {
+        fn write(&mut self, _: &Path, rendered: &[u8]) -> std::io::Result<()> {
+            self.0.extend_from_slice(rendered);
+            Ok(())
+        }
+        fn report(&mut self, report: &Report) {
+            self.0
+                .extend_from_slice(format!("report {}\n", report.input).as_bytes());
+        }
+    }
+
+    fn run_seeds(group_bytes: u64, jobs: usize) -> (Vec<u8>, Summary) {
+        let extractor = Extractor::embedded().unwrap();
+        let mut sink = Written::default();
+        let options = BatchOptions {
+            jobs,
+            ..options(group_bytes)
+        };
+        let summary = run(&extractor, &seed_inputs(), &options, &mut sink);
+        (sink.0, summary)
+    }
+
+    #[test]
+    fn output_is_the_same_whatever_the_groups_and_jobs() {
+        let (alone, summary) = run_seeds(0, 1);
+        assert_eq!(summary.errors, 1, "the missing article");
+        assert_eq!(summary.articles, seed_inputs().len() - 1);
+        for (group_bytes, jobs) in [(1, 1), (5_000, 1), (5_000, 2), (u64::MAX, 1), (u64::MAX, 3)] {
+            let (grouped, _) = run_seeds(group_bytes, jobs);
+            assert!(
+                grouped == alone,
+                "groups of {group_bytes} bytes on {jobs} threads changed the output"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_group_is_extracted_again_item_by_item() {
+        let inputs = seed_inputs();
+        let options = options(u64::MAX);
+        let group = groups(&inputs, &options).next().unwrap();
+        let extractor = Extractor::embedded().unwrap();
+        let victim = group[5].as_ref().unwrap().relative.clone();
+        PANIC_ON.with(|p| *p.borrow_mut() = Some(victim.clone()));
+        let outcomes = render_caught(&extractor, group, &options);
+        PANIC_ON.with(|p| *p.borrow_mut() = None);
+        let failed: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Some((_, Rendered::Failed(report))) => Some(report.message.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(outcomes.len(), inputs.len());
+        assert_eq!(
+            failed.len(),
+            2,
+            "the missing article and the one that panicked"
+        );
+        assert!(failed[1].starts_with("internal error"), "{failed:?}");
+        assert!(
+            matches!(&outcomes[5], Some((_, Rendered::Failed(r))) if r.input == victim.display().to_string())
+        );
+    }
+
+    #[test]
+    fn group_bytes_follow_the_input_size() {
+        assert_eq!(group_bytes(100_000, 1), 0, "small input: one at a time");
+        assert_eq!(group_bytes(u64::MAX, 2), MAX_GROUP_BYTES, "a stream");
+        assert_eq!(group_bytes(4 << 20, 2), 256 << 10, "8 groups per thread");
     }
 }

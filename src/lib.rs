@@ -132,13 +132,48 @@ impl Extractor {
 
     /// Runs every stage after `source` on one document.
     pub fn extract(&self, doc: &Document) -> Extraction {
-        let seg =
-            segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
+        self.extract_group(&[doc])
+            .pop()
+            .expect("one document in, one extraction out")
+    }
+
+    /// [`Extractor::extract`] of several documents, each with exactly the
+    /// result it gets on its own, faster than one at a time over a batch:
+    /// each rule runs over every document of the group before the next
+    /// rule, so its search state stays in the CPU's caches (see
+    /// [`matcher::find_mentions_in_group`]). A group of about a megabyte
+    /// gains most; the documents are all held in memory meanwhile.
+    pub fn extract_group(&self, docs: &[&Document]) -> Vec<Extraction> {
+        let segmented: Vec<segment::Segmented> = docs
+            .iter()
+            .map(|doc| {
+                segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations)
+            })
+            .collect();
         let mut scratch = self.scratch.get();
         scratch.build_threads = self.build_threads;
         scratch.scale = self.scale;
-        let mentions =
-            matcher::find_mentions_with(&self.pack, &seg, RuleSelection::All, &mut scratch);
+        let mentions = matcher::find_mentions_in_group(
+            &self.pack,
+            &segmented,
+            RuleSelection::All,
+            &mut scratch,
+        );
+        drop(scratch);
+        docs.iter()
+            .zip(segmented)
+            .zip(mentions)
+            .map(|((doc, seg), mentions)| self.finish(doc, &seg, mentions))
+            .collect()
+    }
+
+    /// The stages after matching, for one document.
+    fn finish(
+        &self,
+        doc: &Document,
+        seg: &segment::Segmented,
+        mentions: Vec<Mention>,
+    ) -> Extraction {
         let assembly = assemble::assemble(&self.pack, &mentions);
         let sentences = seg
             .sentences
@@ -166,6 +201,15 @@ impl Extractor {
     /// Extracts and renders the JSON record of one document.
     pub fn record(&self, doc: &Document) -> Record {
         Record::build(&self.pack, doc, &self.extract(doc))
+    }
+
+    /// [`Extractor::record`] of several documents, extracted together (see
+    /// [`Extractor::extract_group`]).
+    pub fn records(&self, docs: &[&Document]) -> Vec<Record> {
+        docs.iter()
+            .zip(self.extract_group(docs))
+            .map(|(doc, extraction)| Record::build(&self.pack, doc, &extraction))
+            .collect()
     }
 
     /// Extracts and renders the caret view of one document.

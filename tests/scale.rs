@@ -1,7 +1,8 @@
 //! The scale of input rules are built for only changes the cost: every
 //! seed and development article gives exactly the same mentions and
 //! records with rules built for small input (NFA engines alone) or for
-//! large input (the lazy DFA too).
+//! large input (the lazy DFA too), and extracted one at a time or in a
+//! group.
 
 mod common;
 
@@ -51,4 +52,23 @@ fn the_expected_input_size_picks_the_scale_not_the_records() {
     assert_eq!(used(&small, Scale::Large), 0);
     assert_eq!(used(&large, Scale::Small), 0);
     assert!(used(&large, Scale::Large) > 10);
+}
+
+#[test]
+fn documents_extracted_in_a_group_get_what_each_gets_alone() {
+    let extractor = Extractor::embedded().unwrap();
+    let docs: Vec<Document> = common::seed_and_dev_texts()
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Document::from_bytes(&i.to_string(), "x.txt", text.as_bytes()))
+        .collect();
+    let refs: Vec<&Document> = docs.iter().collect();
+    let alone: Vec<_> = docs.iter().map(|doc| extractor.record(doc)).collect();
+    // The whole corpus, then groups of three (a rule one document needs
+    // and the next does not, a document with no mention at all...).
+    assert_eq!(extractor.records(&refs), alone);
+    let in_threes: Vec<_> = refs.chunks(3).flat_map(|g| extractor.records(g)).collect();
+    assert_eq!(in_threes, alone);
+    assert!(alone.iter().map(|r| r.subjects.len()).sum::<usize>() > 20);
+    assert!(extractor.records(&[]).is_empty());
 }

@@ -103,6 +103,7 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         emit_text: args.emit_text,
         skip_existing: args.skip_existing,
         out_dir: args.out_dir.clone(),
+        group_bytes: batch::group_bytes(size.expected(), jobs),
     };
     let show_progress =
         !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);
