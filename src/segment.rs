@@ -110,13 +110,13 @@ pub fn segment_from(text: &str, base: usize, abbreviations: &[String]) -> Segmen
 
 /// Builds the view and its byte map.
 struct ViewBuilder {
-    view: Vec<u8>,
+    view: String,
     map: Vec<MapRun>,
 }
 
 impl ViewBuilder {
-    /// Appends text bytes `from..from + bytes.len()` copied as they are.
-    fn copy(&mut self, bytes: &[u8], from: usize) {
+    /// Appends text bytes `from..from + piece.len()` copied as they are.
+    fn copy(&mut self, piece: &str, from: usize) {
         let continues = self.map.last().is_some_and(|r| {
             r.step == 1 && (r.text + (self.view.len() as u32 - r.view)) as usize == from
         });
@@ -127,13 +127,13 @@ impl ViewBuilder {
                 step: 1,
             });
         }
-        self.view.extend_from_slice(bytes);
+        self.view.push_str(piece);
     }
 
     /// Appends a separator standing for the whitespace run at text byte `from`.
     fn separator(&mut self, separator: &str, from: usize) {
         if separator.len() == 1 {
-            self.copy(b" ", from);
+            self.copy(" ", from);
             return;
         }
         self.map.push(MapRun {
@@ -141,7 +141,7 @@ impl ViewBuilder {
             text: from as u32,
             step: 0,
         });
-        self.view.extend_from_slice(separator.as_bytes());
+        self.view.push_str(separator);
     }
 }
 
@@ -150,7 +150,7 @@ impl ViewBuilder {
 /// around them are looked at one by one.
 fn build_view(text: &str) -> (String, Vec<MapRun>) {
     let mut out = ViewBuilder {
-        view: Vec::with_capacity(text.len()),
+        view: String::with_capacity(text.len()),
         map: Vec::new(),
     };
     let bytes = text.as_bytes();
@@ -160,7 +160,7 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
         if !at_line_start && !out.view.is_empty() {
             let plain = plain_run_len(&bytes[i..]);
             if plain > 0 {
-                out.copy(&bytes[i..i + plain], i);
+                out.copy(&text[i..i + plain], i);
                 i += plain;
                 continue;
             }
@@ -198,12 +198,10 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
             i += skip;
             continue;
         }
-        out.copy(&bytes[i..i + len], i);
+        out.copy(&text[i..i + len], i);
         i += len;
     }
-    // Only whole characters were copied, so the view is valid UTF-8.
-    let view = String::from_utf8(out.view).expect("the view is made of whole characters");
-    (view, out.map)
+    (out.view, out.map)
 }
 
 /// How many bytes from the start of `bytes` the view copies as they are:
