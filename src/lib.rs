@@ -38,6 +38,7 @@ pub mod prefilter;
 pub mod review;
 pub mod rules;
 pub mod segment;
+pub mod sorted;
 pub mod source;
 
 use std::ops::Range;

@@ -12,6 +12,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use super::alternation::Phrases;
 use super::Scale;
 use crate::error::{Location, RuleProblem};
+use crate::sorted::SortedForms;
 
 /// How a lexicon's phrases are compared with text.
 #[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
@@ -67,7 +68,7 @@ enum Scanner {
     /// Built by a sort; each text position narrows the sorted range one
     /// byte at a time (forms sharing a prefix are adjacent), several times
     /// slower per byte than the automaton.
-    Sorted(Vec<(String, usize)>),
+    Sorted(SortedForms),
 }
 
 impl Scanner {
@@ -88,10 +89,11 @@ impl Scanner {
                 let bytes = text.as_bytes();
                 let mut at = 0;
                 while at < bytes.len() {
-                    match longest_form_at(forms, &bytes[at..]) {
+                    match forms.longest_at(&bytes[at..]) {
                         Some(k) => {
-                            let end = at + forms[k].0.len();
-                            found(at, end, forms[k].1);
+                            let (form, entry) = forms.get(k);
+                            let end = at + form.len();
+                            found(at, end, entry);
                             at = end;
                         }
                         None => at += 1,
@@ -100,29 +102,6 @@ impl Scanner {
             }
         }
     }
-}
-
-/// The longest of `forms` (sorted bytewise, all different) that `text`
-/// starts with. The forms starting with `text[..k]` are a run of the sorted
-/// list, the one equal to it (if any) first: each byte narrows the run.
-fn longest_form_at(forms: &[(String, usize)], text: &[u8]) -> Option<usize> {
-    let (mut low, mut high) = (0, forms.len());
-    let mut longest = None;
-    for k in 0..=text.len() {
-        if low < high && forms[low].0.len() == k {
-            longest = Some(low);
-            low += 1;
-        }
-        if low == high || k == text.len() {
-            break;
-        }
-        // Every form left is longer than `k` bytes.
-        let run = &forms[low..high];
-        let byte = text[k];
-        high = low + run.partition_point(|f| f.0.as_bytes()[k] <= byte);
-        low += run.partition_point(|f| f.0.as_bytes()[k] < byte);
-    }
-    longest
 }
 
 /// A phrase of a lexicon found in some text.
@@ -230,16 +209,12 @@ impl Lexicon {
                 surfaces.iter_mut().for_each(|s| s.make_ascii_lowercase());
             }
             match scale {
-                Scale::Small => {
-                    let mut forms: Vec<(String, usize)> =
-                        surfaces.into_iter().zip(entry_of).collect();
-                    // Forms are all different (each is kept only for the
-                    // entry its folded form names); should two ever be
-                    // equal, the automaton's pick is the first added.
-                    forms.sort();
-                    forms.dedup_by(|later, first| later.0 == first.0);
-                    Scanner::Sorted(forms)
-                }
+                // Forms are all different (each is kept only for the entry
+                // its folded form names); should two ever be equal, the
+                // first added is kept, as the automaton picks it.
+                Scale::Small => Scanner::Sorted(SortedForms::new(
+                    surfaces.into_iter().zip(entry_of).collect(),
+                )),
                 // Scans read short captured spans, where the automaton kind
                 // that is cheapest to build is as fast as any.
                 Scale::Large => Scanner::Automaton {
@@ -560,22 +535,6 @@ mod tests {
             let hits = offences().scan(text, scale);
             assert_eq!(&text[hits[0].start..hits[0].end], "burglary");
         }
-    }
-
-    #[test]
-    fn the_sorted_forms_find_the_longest_at_a_position() {
-        let mut forms: Vec<(String, usize)> = ["a", "ab", "abd", "b", "abcde"]
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.to_string(), i))
-            .collect();
-        forms.sort();
-        let longest = |text: &str| longest_form_at(&forms, text.as_bytes()).map(|k| &*forms[k].0);
-        assert_eq!(longest("abcdx"), Some("ab"), "abcde does not fit");
-        assert_eq!(longest("abcde!"), Some("abcde"));
-        assert_eq!(longest("abd"), Some("abd"));
-        assert_eq!(longest("xa"), None);
-        assert_eq!(longest(""), None);
     }
 
     proptest::proptest! {
