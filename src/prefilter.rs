@@ -950,23 +950,10 @@ mod tests {
         fn every_scan_finds_the_same_hits(
             pieces in proptest::collection::vec((0usize..10_000, 0usize..4, 0usize..8), 0..24)
         ) {
-            static PACK: std::sync::LazyLock<crate::rules::Pack> =
-                std::sync::LazyLock::new(|| crate::rules::Pack::embedded().unwrap());
-            let pre = &PACK.prefilter;
+            let pre = &crate::rules::Pack::embedded_shared().prefilter;
             let joiners = [" ", "", ". ", "s ", "-", "\u{2019}", "9", ", "];
-            let mut view = String::new();
-            for (pick, cut, join) in pieces {
-                let literal = &pre.literals[pick % pre.literals.len()];
-                let chars: Vec<char> = literal.chars().collect();
-                let piece: String = match cut {
-                    0 => literal.clone(),
-                    1 => literal.to_uppercase(),
-                    2 => chars[..chars.len() / 2].iter().collect(),
-                    _ => chars[chars.len() / 2..].iter().collect(),
-                };
-                view.push_str(&piece);
-                view.push_str(joiners[join]);
-            }
+            let literals: Vec<&str> = pre.literals.iter().map(String::as_str).collect();
+            let view = crate::sorted::text_of_pieces(&literals, &pieces, &joiners);
             let mut sentences = Vec::new();
             let mut start = 0;
             for (at, _) in view.match_indices(". ") {

@@ -83,6 +83,31 @@ impl SortedForms {
     }
 }
 
+/// Text to compare ways of searching for `phrases` with: for each piece,
+/// a phrase (`pick`, wrapping around), whole, upper-case, its first half
+/// or its last two thirds (`cut`), then one of `joiners` (`join`).
+#[cfg(test)]
+pub(crate) fn text_of_pieces(
+    phrases: &[&str],
+    pieces: &[(usize, usize, usize)],
+    joiners: &[&str],
+) -> String {
+    let mut text = String::new();
+    for &(pick, cut, join) in pieces {
+        let phrase = phrases[pick % phrases.len()];
+        let chars: Vec<char> = phrase.chars().collect();
+        let piece: String = match cut % 4 {
+            0 => phrase.to_string(),
+            1 => phrase.to_uppercase(),
+            2 => chars[..chars.len() / 2].iter().collect(),
+            _ => chars[chars.len() / 3..].iter().collect(),
+        };
+        text.push_str(&piece);
+        text.push_str(joiners[join % joiners.len()]);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -494,6 +494,14 @@ impl Pack {
         loader.load()
     }
 
+    /// The embedded pack, loaded once for all the unit tests that share it.
+    #[cfg(test)]
+    pub(crate) fn embedded_shared() -> &'static Pack {
+        static PACK: std::sync::LazyLock<Pack> =
+            std::sync::LazyLock::new(|| Pack::embedded().expect("the embedded pack loads"));
+        &PACK
+    }
+
     /// A fresh analysis of every embedded rule, as [`ahead`] keeps it.
     pub fn analyse_embedded() -> Result<ahead::Analyses, RuleError> {
         let files = embedded::files();
