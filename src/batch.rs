@@ -454,26 +454,11 @@ fn render_caught(
     options: &BatchOptions,
 ) -> Vec<Outcome> {
     let items: Vec<&Item> = group.iter().flatten().collect();
-    let caught = |items: &[&Item]| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            render(extractor, items, options)
-        }))
-    };
-    let mut rendered = caught(&items)
-        .unwrap_or_else(|_| {
+    let mut rendered = caught(|| render(extractor, &items, options))
+        .unwrap_or_else(|| {
             items
                 .iter()
-                .map(|&item| {
-                    caught(&[item]).map_or_else(
-                        |_| {
-                            Rendered::Failed(error(
-                                &item.relative.display().to_string(),
-                                "internal error while extracting (please report it with this input)",
-                            ))
-                        },
-                        |mut one| one.pop().expect("one item in, one out"),
-                    )
-                })
+                .map(|&item| render_alone(extractor, item, options))
                 .collect()
         })
         .into_iter();
@@ -484,6 +469,23 @@ fn render_caught(
                 .map(|item| (item.bytes, rendered.next().expect("one per item")))
         })
         .collect()
+}
+
+/// One item extracted on its own, a bug in extraction reported as its error.
+fn render_alone(extractor: &Extractor, item: &Item, options: &BatchOptions) -> Rendered {
+    caught(|| render(extractor, &[item], options))
+        .and_then(|mut one| one.pop())
+        .unwrap_or_else(|| {
+            Rendered::Failed(error(
+                &item.relative.display().to_string(),
+                "internal error while extracting (please report it with this input)",
+            ))
+        })
+}
+
+/// `work()`, or `None` if it panicked.
+fn caught<T>(work: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).ok()
 }
 
 fn deliver(rendered: Rendered, summary: &mut Summary, sink: &mut dyn Sink) {

@@ -566,8 +566,9 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
 /// The compiled prefilter of a pack.
 #[derive(Debug)]
 pub struct Prefilter {
-    /// Scans the first few kilobytes: the literals sorted, searched at
-    /// each position. Built by a sort, where an automaton over them takes
+    /// Every rule's literals, each once (see [`Prefilter::literals`]),
+    /// which scan the first few kilobytes: sorted, searched at each
+    /// position. Built by a sort, where an automaton over them takes
     /// milliseconds (a fifth of loading the pack) ...
     sorted: SortedForms,
     /// ... then an automaton scans the first documents (cheap to build,
@@ -575,7 +576,6 @@ pub struct Prefilter {
     first_scanner: OnceLock<AhoCorasick>,
     /// ... and, built once [`DFA_AFTER_BYTES`] have been scanned, the rest.
     fast_scanner: OnceLock<AhoCorasick>,
-    literals: Vec<String>,
     scanned: std::sync::atomic::AtomicU64,
     /// Scanner pattern -> the rules that require that text, with the
     /// bounds each of them asks for.
@@ -634,10 +634,9 @@ impl Prefilter {
             }
         }
         Prefilter {
-            sorted: SortedForms::new(literals.iter().cloned().zip(0..).collect()),
+            sorted: SortedForms::new(literals),
             first_scanner: OnceLock::new(),
             fast_scanner: OnceLock::new(),
-            literals,
             scanned: std::sync::atomic::AtomicU64::new(0),
             uses,
             always,
@@ -648,6 +647,11 @@ impl Prefilter {
                 .collect(),
             rule_count: rule_literals.len(),
         }
+    }
+
+    /// Every rule's literals, each once: a scan names them by position.
+    fn literals(&self) -> &[String] {
+        self.sorted.strings()
     }
 
     /// How to scan `len` more bytes: see [`Scan`].
@@ -677,9 +681,9 @@ impl Prefilter {
             Scan::Sorted => {
                 let mut all = Vec::new();
                 for start in 0..lowered.len() {
-                    self.sorted.each_at(&lowered[start..], |k| {
-                        let (literal, id) = self.sorted.get(k);
-                        all.push((start + literal.len(), Reverse(literal.len()), id));
+                    self.sorted.each_at(&lowered[start..], |id| {
+                        let len = self.literals()[id].len();
+                        all.push((start + len, Reverse(len), id));
                     });
                 }
                 all.sort_unstable();
@@ -690,10 +694,10 @@ impl Prefilter {
             }
             Scan::Nfa => self
                 .first_scanner
-                .get_or_init(|| scanner(&self.literals, AhoCorasickKind::ContiguousNFA)),
+                .get_or_init(|| scanner(self.literals(), AhoCorasickKind::ContiguousNFA)),
             Scan::Dfa => self
                 .fast_scanner
-                .get_or_init(|| scanner(&self.literals, AhoCorasickKind::DFA)),
+                .get_or_init(|| scanner(self.literals(), AhoCorasickKind::DFA)),
         };
         for m in automaton.find_overlapping_iter(lowered) {
             found(m.pattern().as_usize(), m.start(), m.end());
@@ -916,7 +920,7 @@ mod tests {
         for scan in [Scan::Sorted, Scan::Nfa, Scan::Dfa] {
             let mut order = Vec::new();
             pre.each_occurrence(b"she shed", scan, |id, start, end| {
-                order.push((pre.literals[id].as_str(), start, end))
+                order.push((pre.literals()[id].as_str(), start, end))
             });
             assert_eq!(
                 order,
@@ -952,7 +956,7 @@ mod tests {
         ) {
             let pre = &crate::rules::Pack::embedded_shared().prefilter;
             let joiners = [" ", "", ". ", "s ", "-", "\u{2019}", "9", ", "];
-            let literals: Vec<&str> = pre.literals.iter().map(String::as_str).collect();
+            let literals: Vec<&str> = pre.literals().iter().map(String::as_str).collect();
             let view = crate::sorted::text_of_pieces(&literals, &pieces, &joiners);
             let mut sentences = Vec::new();
             let mut start = 0;

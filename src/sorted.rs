@@ -1,81 +1,97 @@
 //! A sorted list of strings searched like a trie: which of them a text
 //! starts with.
 //!
-//! In: strings (each with a number the caller gives it). Out: for a text,
-//! the strings it starts with, shortest first. Building is a sort, where
+//! In: strings. Out: for a text, the strings it starts with (by their
+//! position in the list given), shortest first. Building is a sort, where
 //! an Aho-Corasick automaton over thousands of strings takes milliseconds;
 //! searching is several times slower per byte. A run over a few kilobytes
 //! of text (one small article) is cheaper this way.
 
-/// Strings sorted bytewise, all different, each with its number.
+/// Strings, searched in bytewise order.
 #[derive(Debug, Clone)]
 pub struct SortedForms {
-    forms: Vec<(String, usize)>,
-    /// `forms[starts[b]..starts[b + 1]]` begin with byte `b`: the first
+    /// The strings, in the order given: searches name them by position.
+    strings: Vec<String>,
+    /// Positions in `strings`, sorted bytewise by string; of equal strings
+    /// only the first given.
+    order: Vec<u32>,
+    /// `order[starts[b]..starts[b + 1]]` begin with byte `b`: the first
     /// byte, which every search narrows by, is one lookup.
     starts: Vec<u32>,
 }
 
 impl SortedForms {
-    /// Sorts `forms`; of equal strings only the first keeps its number.
-    pub fn new(mut forms: Vec<(String, usize)>) -> SortedForms {
+    /// Sorts `strings` (kept in their order; see [`SortedForms::strings`]).
+    pub fn new(strings: Vec<String>) -> SortedForms {
+        let mut order: Vec<u32> = (0..strings.len() as u32).collect();
         // A stable sort, so among equal strings the first given is kept.
-        forms.sort_by(|a, b| a.0.cmp(&b.0));
-        forms.dedup_by(|later, first| later.0 == first.0);
+        order.sort_by(|&a, &b| strings[a as usize].cmp(&strings[b as usize]));
+        order.dedup_by(|later, first| strings[*later as usize] == strings[*first as usize]);
         let mut starts = vec![0u32; 257];
-        for (form, _) in &forms {
-            if let Some(&b) = form.as_bytes().first() {
+        for &k in &order {
+            if let Some(&b) = strings[k as usize].as_bytes().first() {
                 starts[usize::from(b) + 1] += 1;
             }
         }
         // The empty string, if any, sorts first; it starts no byte's run.
-        starts[0] = u32::from(forms.first().is_some_and(|f| f.0.is_empty()));
+        starts[0] = u32::from(
+            order
+                .first()
+                .is_some_and(|&k| strings[k as usize].is_empty()),
+        );
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
-        SortedForms { forms, starts }
+        SortedForms {
+            strings,
+            order,
+            starts,
+        }
     }
 
-    /// The string at `k` (as [`SortedForms::each_at`] names it) and its number.
-    pub fn get(&self, k: usize) -> (&str, usize) {
-        let (form, number) = &self.forms[k];
-        (form, *number)
+    /// The strings, in the order given.
+    pub fn strings(&self) -> &[String] {
+        &self.strings
     }
 
-    /// Calls `found(k)` for each string `text` starts with, shortest first.
-    /// The strings starting with `text[..n]` are a run of the sorted list,
-    /// the one equal to it (if any) first: each byte narrows the run.
+    /// The string `i`-th in sorted order.
+    fn sorted(&self, i: usize) -> &str {
+        &self.strings[self.order[i] as usize]
+    }
+
+    /// Calls `found(k)` for each string `text` starts with (`k`: its
+    /// position in [`SortedForms::strings`]), shortest first. The strings
+    /// starting with `text[..n]` are a run of the sorted order, the one
+    /// equal to it (if any) first: each byte narrows the run.
     pub fn each_at(&self, text: &[u8], mut found: impl FnMut(usize)) {
+        if self.starts[0] == 1 {
+            found(self.order[0] as usize);
+        }
         let Some(&first) = text.first() else {
-            if self.starts[0] == 1 {
-                found(0);
-            }
             return;
         };
-        if self.starts[0] == 1 {
-            found(0);
-        }
         let (mut low, mut high) = (
             self.starts[usize::from(first)] as usize,
             self.starts[usize::from(first) + 1] as usize,
         );
         for n in 1..=text.len() {
-            if low < high && self.forms[low].0.len() == n {
-                found(low);
+            if low < high && self.sorted(low).len() == n {
+                found(self.order[low] as usize);
                 low += 1;
             }
             if low == high || n == text.len() {
                 break;
             }
             // Every string left is longer than `n` bytes.
-            let run = &self.forms[low..high];
             let byte = text[n];
-            high = low + run.partition_point(|f| f.0.as_bytes()[n] <= byte);
-            low += run.partition_point(|f| f.0.as_bytes()[n] < byte);
+            let run = &self.order[low..high];
+            let byte_at = |&k: &u32| self.strings[k as usize].as_bytes()[n];
+            high = low + run.partition_point(|k| byte_at(k) <= byte);
+            low += run.partition_point(|k| byte_at(k) < byte);
         }
     }
 
-    /// The longest string `text` starts with.
+    /// The longest string `text` starts with, by its position.
     pub fn longest_at(&self, text: &[u8]) -> Option<usize> {
         let mut longest = None;
         self.each_at(text, |k| longest = Some(k));
@@ -113,52 +129,49 @@ mod tests {
     use super::*;
 
     fn forms(list: &[&str]) -> SortedForms {
-        SortedForms::new(
-            list.iter()
-                .enumerate()
-                .map(|(i, f)| (f.to_string(), i))
-                .collect(),
-        )
+        SortedForms::new(list.iter().map(|f| f.to_string()).collect())
+    }
+
+    /// The strings `text` starts with, as `each_at` reports them.
+    fn at(sorted: &SortedForms, text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        sorted.each_at(text.as_bytes(), |k| found.push(sorted.strings()[k].clone()));
+        found
     }
 
     #[test]
     fn finds_every_string_a_text_starts_with_shortest_first() {
         let sorted = forms(&["a", "ab", "abd", "b", "abcde", "\u{e9}t\u{e9}", "zz"]);
-        let at = |text: &str| {
-            let mut found = Vec::new();
-            sorted.each_at(text.as_bytes(), |k| found.push(sorted.get(k).0.to_string()));
-            found
+        assert_eq!(at(&sorted, "abcdx"), ["a", "ab"], "abcde does not fit");
+        assert_eq!(at(&sorted, "abcde!"), ["a", "ab", "abcde"]);
+        assert_eq!(at(&sorted, "abd"), ["a", "ab", "abd"]);
+        assert_eq!(at(&sorted, "\u{e9}t\u{e9}s"), ["\u{e9}t\u{e9}"]);
+        assert!(at(&sorted, "xa").is_empty());
+        assert!(at(&sorted, "z").is_empty());
+        assert!(at(&sorted, "").is_empty());
+        let longest = |text: &str| {
+            sorted
+                .longest_at(text.as_bytes())
+                .map(|k| sorted.strings()[k].as_str())
         };
-        assert_eq!(at("abcdx"), ["a", "ab"], "abcde does not fit");
-        assert_eq!(at("abcde!"), ["a", "ab", "abcde"]);
-        assert_eq!(at("abd"), ["a", "ab", "abd"]);
-        assert_eq!(at("\u{e9}t\u{e9}s"), ["\u{e9}t\u{e9}"]);
-        assert!(at("xa").is_empty());
-        assert!(at("z").is_empty());
-        assert!(at("").is_empty());
-        let longest = |text: &str| sorted.longest_at(text.as_bytes()).map(|k| sorted.get(k).0);
         assert_eq!(longest("abcdx"), Some("ab"));
         assert_eq!(longest("b"), Some("b"));
         assert_eq!(longest("c"), None);
     }
 
     #[test]
-    fn the_first_of_equal_strings_keeps_its_number() {
+    fn the_first_of_equal_strings_is_the_one_found() {
         let sorted = forms(&["b", "a", "b"]);
         let mut found = Vec::new();
-        sorted.each_at(b"b", |k| found.push(sorted.get(k)));
-        assert_eq!(found, [("b", 0)]);
+        sorted.each_at(b"b", |k| found.push(k));
+        assert_eq!(found, [0]);
     }
 
     #[test]
     fn an_empty_string_is_at_every_position() {
-        let sorted = forms(&["", "a"]);
-        let mut found = Vec::new();
-        sorted.each_at(b"ab", |k| found.push(sorted.get(k).0));
-        assert_eq!(found, ["", "a"]);
-        found.clear();
-        sorted.each_at(b"", |k| found.push(sorted.get(k).0));
-        assert_eq!(found, [""]);
+        let sorted = forms(&["a", ""]);
+        assert_eq!(at(&sorted, "ab"), ["", "a"]);
+        assert_eq!(at(&sorted, ""), [""]);
     }
 
     proptest::proptest! {
@@ -169,11 +182,8 @@ mod tests {
             list in proptest::collection::vec("[ab\u{e9}]{1,4}", 0..20),
             text in "[ab\u{e9}]{0,6}",
         ) {
-            let sorted = SortedForms::new(
-                list.iter().enumerate().map(|(i, f)| (f.clone(), i)).collect(),
-            );
-            let mut found = Vec::new();
-            sorted.each_at(text.as_bytes(), |k| found.push(sorted.get(k).0.to_string()));
+            let sorted = SortedForms::new(list.clone());
+            let found = at(&sorted, &text);
             let mut expected: Vec<String> = list
                 .iter()
                 .filter(|f| text.starts_with(f.as_str()))

@@ -77,7 +77,8 @@ fn read_pair(paths: &[String]) -> Result<(Records, Records, bool)> {
 
 /// Extracts every input with both packs (examples must pass, as for extract).
 fn run_packs(rules: &[PathBuf], args: &[String]) -> Result<(Records, Records, bool)> {
-    let bytes = super::expected_input(args);
+    let inputs = super::ExpandedInputs::new(args);
+    let bytes = inputs.expected_bytes();
     let old = match rules {
         [old, _] => Extractor::from_dir(old)?,
         _ => Extractor::embedded()?,
@@ -86,7 +87,7 @@ fn run_packs(rules: &[PathBuf], args: &[String]) -> Result<(Records, Records, bo
     let new =
         Extractor::from_dir(rules.last().expect("one or two packs"))?.with_expected_input(bytes);
     let mut docs: Vec<Document> = Vec::new();
-    let failed = super::for_each_document(args, |doc| docs.push(doc));
+    let failed = inputs.for_each_document(|doc| docs.push(doc));
     let subjects = |extractor: &Extractor, doc: &Document| -> Vec<serde_json::Value> {
         let record = extractor.record(doc);
         let value = serde_json::to_value(&record.subjects).expect("records serialize");

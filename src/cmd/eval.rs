@@ -26,12 +26,12 @@ pub struct EvalArgs {
 }
 
 pub fn eval(args: EvalArgs) -> Result<u8> {
-    let extractor =
-        load_extractor(&args.pack)?.with_expected_input(super::expected_input(&args.inputs));
+    let inputs = super::ExpandedInputs::new(&args.inputs);
+    let extractor = load_extractor(&args.pack)?.with_expected_input(inputs.expected_bytes());
     let gold = read_gold(&args.gold)?;
     let mut preds = BTreeMap::new();
     let mut articles = Vec::new();
-    let failed = super::for_each_document(&args.inputs, |doc| {
+    let failed = inputs.for_each_document(|doc| {
         if !gold.contains_key(&doc.id) {
             return;
         }

@@ -11,10 +11,47 @@ use docket::batch;
 use docket::review::inputs;
 use docket::Document;
 
-/// How many bytes the inputs (files, folders, globs) hold in all, for
-/// `Extractor::with_expected_input`.
-pub fn expected_input(args: &[String]) -> u64 {
-    InputSize::of(&batch::expand_inputs(args).0).expected()
+/// The inputs named on the command line (files, folders, globs, `-` for
+/// JSONL on stdin), expanded once: their size picks the extractor's scale
+/// before their documents are read.
+pub struct ExpandedInputs {
+    inputs: Vec<batch::Input>,
+    reports: Vec<batch::Report>,
+}
+
+impl ExpandedInputs {
+    pub fn new(args: &[String]) -> ExpandedInputs {
+        let (inputs, reports) = batch::expand_inputs(args);
+        ExpandedInputs { inputs, reports }
+    }
+
+    /// How many bytes they hold in all, for `Extractor::with_expected_input`.
+    pub fn expected_bytes(&self) -> u64 {
+        InputSize::of(&self.inputs).expected()
+    }
+
+    /// Calls `each` with every document, in order. Inputs that cannot be
+    /// read are reported on stderr and skipped; the result says whether
+    /// there were any.
+    pub fn for_each_document(&self, mut each: impl FnMut(Document)) -> bool {
+        let mut failed = !self.reports.is_empty();
+        for report in &self.reports {
+            eprintln!(
+                "docket: {}: {}: {}",
+                report.severity, report.input, report.message
+            );
+        }
+        for doc in self.inputs.iter().flat_map(inputs::documents) {
+            match doc {
+                Ok(doc) => each(doc),
+                Err(e) => {
+                    eprintln!("docket: error: {e}");
+                    failed = true;
+                }
+            }
+        }
+        failed
+    }
 }
 
 /// What inputs already expanded hold.
@@ -51,28 +88,4 @@ impl InputSize {
             self.files
         }
     }
-}
-
-/// Calls `each` with every document the inputs name (files, folders,
-/// globs, `-` for JSONL on stdin), in order. Inputs that cannot be read are
-/// reported on stderr and skipped; the result says whether there were any.
-pub fn for_each_document(args: &[String], mut each: impl FnMut(Document)) -> bool {
-    let (expanded, reports) = batch::expand_inputs(args);
-    let mut failed = !reports.is_empty();
-    for report in &reports {
-        eprintln!(
-            "docket: {}: {}: {}",
-            report.severity, report.input, report.message
-        );
-    }
-    for doc in expanded.iter().flat_map(inputs::documents) {
-        match doc {
-            Ok(doc) => each(doc),
-            Err(e) => {
-                eprintln!("docket: error: {e}");
-                failed = true;
-            }
-        }
-    }
-    failed
 }

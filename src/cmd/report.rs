@@ -23,15 +23,15 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: ReportArgs) -> Result<u8> {
-    let extractor =
-        load_extractor(&args.pack)?.with_expected_input(super::expected_input(&args.inputs));
+    let inputs = super::ExpandedInputs::new(&args.inputs);
+    let extractor = load_extractor(&args.pack)?.with_expected_input(inputs.expected_bytes());
     let pack = extractor.pack();
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("{}: cannot create", args.output.display()))?;
     let mut taken = BTreeSet::from(["index.html".to_string()]);
     let mut entries = Vec::new();
     let mut written = Ok(());
-    let failed = super::for_each_document(&args.inputs, |doc| {
+    let failed = inputs.for_each_document(|doc| {
         if written.is_err() {
             return;
         }

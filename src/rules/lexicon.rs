@@ -68,7 +68,10 @@ enum Scanner {
     /// Built by a sort; each text position narrows the sorted range one
     /// byte at a time (forms sharing a prefix are adjacent), several times
     /// slower per byte than the automaton.
-    Sorted(SortedForms),
+    Sorted {
+        forms: SortedForms,
+        entry_of: Vec<usize>,
+    },
 }
 
 impl Scanner {
@@ -85,15 +88,14 @@ impl Scanner {
                     found(m.start(), m.end(), entry_of[m.pattern().as_usize()]);
                 }
             }
-            Scanner::Sorted(forms) => {
+            Scanner::Sorted { forms, entry_of } => {
                 let bytes = text.as_bytes();
                 let mut at = 0;
                 while at < bytes.len() {
                     match forms.longest_at(&bytes[at..]) {
                         Some(k) => {
-                            let (form, entry) = forms.get(k);
-                            let end = at + form.len();
-                            found(at, end, entry);
+                            let end = at + forms.strings()[k].len();
+                            found(at, end, entry_of[k]);
                             at = end;
                         }
                         None => at += 1,
@@ -212,9 +214,10 @@ impl Lexicon {
                 // Forms are all different (each is kept only for the entry
                 // its folded form names); should two ever be equal, the
                 // first added is kept, as the automaton picks it.
-                Scale::Small => Scanner::Sorted(SortedForms::new(
-                    surfaces.into_iter().zip(entry_of).collect(),
-                )),
+                Scale::Small => Scanner::Sorted {
+                    forms: SortedForms::new(surfaces),
+                    entry_of,
+                },
                 // Scans read short captured spans, where the automaton kind
                 // that is cheapest to build is as fast as any.
                 Scale::Large => Scanner::Automaton {
