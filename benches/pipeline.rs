@@ -8,7 +8,8 @@
 //! matching (rules and normalization), assembly, and record rendering to
 //! JSON. Prints the median of RUNS (default 3) per stage, its share and
 //! MB/s; then the whole extraction of one article at a time against groups
-//! of articles extracted together, as a large batch does. No file reading
+//! of articles extracted together, as a large batch does; then the costliest
+//! rules (`docket check --profile`). No file reading
 //! or output writing is timed, so this is the engine's own speed;
 //! `scripts/bench.sh` times the whole program.
 
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use docket::batch::MAX_GROUP_BYTES;
 use docket::matcher::{find_mentions_with, RuleSelection, Scratch};
-use docket::{assemble, segment, Document, Extractor, Record};
+use docket::{assemble, segment, Document, Extractor, Pack, Record, Scale};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -80,6 +81,14 @@ fn main() {
         grouped.as_secs_f64() * 1e3,
         alone.as_secs_f64() / grouped.as_secs_f64()
     );
+    let pack = Pack::embedded().expect("the embedded pack loads");
+    let scale = Scale::of_input(bytes as u64);
+    let table = docket::review::profile::profile(&pack, docs, scale).render(&pack);
+    let lines: Vec<&str> = table.lines().collect();
+    println!("costliest rules (of {}):", pack.rules.len());
+    for line in lines.iter().take(9).chain(lines.last()) {
+        println!("  {line}");
+    }
 }
 
 /// Medians of `runs` interleaved passes of `Extractor::record` on each

@@ -60,6 +60,31 @@ fn works_from_any_directory_with_the_embedded_pack() {
 }
 
 #[test]
+fn check_profile_prints_every_rule_cost_and_fails_on_an_unreadable_input() {
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+    let out = common::docket()
+        .args(["check", "--no-warnings", "--profile", seeds])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("search ms"), "{table}");
+    let rows = table
+        .lines()
+        .filter(|l| l.starts_with("charge.after-trigger "))
+        .count();
+    assert_eq!(rows, 1, "{table}");
+    assert!(table.contains("13 articles"), "{table}");
+
+    let out = common::docket()
+        .args(["check", "--no-warnings", "--profile", "/no/such/folder"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/folder"));
+}
+
+#[test]
 fn check_passes_on_the_default_pack() {
     let out = common::docket().arg("check").output().unwrap();
     assert_eq!(

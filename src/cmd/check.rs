@@ -1,13 +1,15 @@
 //! `docket check`: load a pack, run every rule's examples and lint it,
-//! reporting like a compiler (`file:line:col: message`).
+//! reporting like a compiler (`file:line:col: message`); with `--profile`,
+//! then say what each rule costs on the articles given.
 
 use std::io::Write;
 
 use anyhow::Result;
 use docket::review::lint::{self, Severity};
 use docket::rules::{embedded, PackFiles};
-use docket::{Pack, RuleError};
+use docket::{Pack, RuleError, Scale};
 
+use super::ExpandedInputs;
 use crate::{PackArgs, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 
 #[derive(clap::Args)]
@@ -23,6 +25,13 @@ pub struct CheckArgs {
     /// List every shadowed lexicon phrase instead of one line per lexicon.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Then extract these inputs (files, folders, globs, - for JSONL on
+    /// stdin) on one thread and print what each rule costs, the costliest
+    /// first: time to build, windows the prefilter sent it to, mentions,
+    /// time searching. Nothing is written. (A pack from --rules compiles
+    /// its rules at load, so its build times show for large inputs only.)
+    #[arg(long, value_name = "INPUT", num_args = 1..)]
+    pub profile: Vec<String>,
 }
 
 pub fn check(args: CheckArgs) -> Result<u8> {
@@ -74,6 +83,28 @@ pub fn check(args: CheckArgs) -> Result<u8> {
         pack.rules.len(),
         pack.lexicons.len(),
     );
-    let failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    let mut failed = errors > 0 || (args.deny_warnings && warnings > 0);
+    if !args.profile.is_empty() {
+        // Loaded again as `extract` loads it: running the examples built
+        // the rules already.
+        let fresh = match &args.pack.rules {
+            Some(_) => Pack::from_files(&files)?,
+            None => Pack::embedded()?,
+        };
+        failed |= profile(&fresh, &args.profile)?;
+    }
     Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+/// Prints the rule costs of extracting `inputs`, with rules built for the
+/// scale `docket extract` would pick for them. True when an input could
+/// not be read.
+fn profile(pack: &Pack, inputs: &[String]) -> Result<bool> {
+    let inputs = ExpandedInputs::new(inputs);
+    let mut docs = Vec::new();
+    let failed = inputs.for_each_document(|doc| docs.push(doc));
+    let scale = Scale::of_input(inputs.expected_bytes());
+    let profile = docket::review::profile::profile(pack, docs, scale);
+    write!(std::io::stdout().lock(), "{}", profile.render(pack))?;
+    Ok(failed)
 }
