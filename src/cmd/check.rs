@@ -6,6 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use docket::review::lint::{self, Severity};
+use docket::review::profile::Profiler;
 use docket::rules::{embedded, PackFiles};
 use docket::{Pack, RuleError, Scale};
 
@@ -101,10 +102,10 @@ pub fn check(args: CheckArgs) -> Result<u8> {
 /// not be read.
 fn profile(pack: &Pack, inputs: &[String]) -> Result<bool> {
     let inputs = ExpandedInputs::new(inputs);
-    let mut docs = Vec::new();
-    let failed = inputs.for_each_document(|doc| docs.push(doc));
     let scale = Scale::of_input(inputs.expected_bytes());
-    let profile = docket::review::profile::profile(pack, docs, scale);
+    let mut profiler = Profiler::new(pack, scale);
+    let failed = inputs.for_each_document(|doc| profiler.add(doc));
+    let profile = profiler.finish();
     write!(std::io::stdout().lock(), "{}", profile.render(pack))?;
     Ok(failed)
 }

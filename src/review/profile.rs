@@ -92,57 +92,92 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// Profiles extracting `docs` with `pack`, its rules built for `scale`.
-pub fn profile(pack: &Pack, docs: impl IntoIterator<Item = Document>, scale: Scale) -> Profile {
-    let mut profile = Profile {
-        scale,
-        ..Profile::default()
-    };
-    // Build everything first, so search times hold no build time.
-    let clock = Instant::now();
-    for lexicon in pack
-        .rules
-        .iter()
-        .filter_map(|r| pack.lexicons.get(r.each.as_deref()?))
-    {
-        lexicon.scan("", scale);
-    }
-    profile.scanners = clock.elapsed();
-    profile.build = pack
-        .rules
-        .iter()
-        .map(|rule| {
-            let clock = Instant::now();
-            rule.regex.get(scale);
-            clock.elapsed()
-        })
-        .collect();
-    let mut scratch = Scratch::for_scale(scale);
-    scratch.profile = Some(matcher::MatchProfile::default());
-    let mut group: Vec<Segmented> = Vec::new();
-    let mut group_bytes = 0;
-    for doc in docs {
-        profile.articles += 1;
-        profile.bytes += doc.text.len() as u64;
-        group_bytes += doc.text.len() as u64;
+/// Profiles extracting articles with a pack, its rules built for a scale:
+/// [`Profiler::add`] each article, then [`Profiler::finish`]. Articles are
+/// held only until their group is matched.
+pub struct Profiler<'p> {
+    pack: &'p Pack,
+    profile: Profile,
+    scratch: Scratch,
+    group: Vec<Segmented>,
+    group_bytes: u64,
+}
+
+impl<'p> Profiler<'p> {
+    /// Builds every rule of `pack` for `scale` first, timing each, so that
+    /// search times hold no build time.
+    pub fn new(pack: &'p Pack, scale: Scale) -> Profiler<'p> {
+        let mut profile = Profile {
+            scale,
+            ..Profile::default()
+        };
         let clock = Instant::now();
-        group.push(segment::segment_from(
-            &doc.text,
-            doc.body_start,
-            &pack.segment.abbreviations,
-        ));
-        profile.segment += clock.elapsed();
-        if group_bytes >= MAX_GROUP_BYTES {
-            matcher::find_mentions_in_group(pack, &group, RuleSelection::All, &mut scratch);
-            group.clear();
-            group_bytes = 0;
+        for lexicon in pack
+            .rules
+            .iter()
+            .filter_map(|r| pack.lexicons.get(r.each.as_deref()?))
+        {
+            lexicon.scan("", scale);
+        }
+        profile.scanners = clock.elapsed();
+        profile.build = pack
+            .rules
+            .iter()
+            .map(|rule| {
+                let clock = Instant::now();
+                rule.regex.get(scale);
+                clock.elapsed()
+            })
+            .collect();
+        let mut scratch = Scratch::for_scale(scale);
+        scratch.profile = Some(matcher::MatchProfile::default());
+        Profiler {
+            pack,
+            profile,
+            scratch,
+            group: Vec::new(),
+            group_bytes: 0,
         }
     }
-    if !group.is_empty() {
-        matcher::find_mentions_in_group(pack, &group, RuleSelection::All, &mut scratch);
+
+    /// Extracts `doc`, with the articles before it while they are fewer
+    /// than a large batch's group.
+    pub fn add(&mut self, doc: Document) {
+        self.profile.articles += 1;
+        self.profile.bytes += doc.text.len() as u64;
+        self.group_bytes += doc.text.len() as u64;
+        let clock = Instant::now();
+        let segmented =
+            segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations);
+        self.profile.segment += clock.elapsed();
+        self.group.push(segmented);
+        if self.group_bytes >= MAX_GROUP_BYTES {
+            self.match_group();
+        }
     }
-    profile.matching = scratch.profile.take().unwrap_or_default();
-    profile
+
+    /// What it all cost.
+    pub fn finish(mut self) -> Profile {
+        self.match_group();
+        self.profile.matching = self.scratch.profile.take().unwrap_or_default();
+        self.profile
+    }
+
+    fn match_group(&mut self) {
+        if !self.group.is_empty() {
+            let all = RuleSelection::All;
+            matcher::find_mentions_in_group(self.pack, &self.group, all, &mut self.scratch);
+        }
+        self.group.clear();
+        self.group_bytes = 0;
+    }
+}
+
+/// Profiles extracting `docs` (see [`Profiler`]).
+pub fn profile(pack: &Pack, docs: impl IntoIterator<Item = Document>, scale: Scale) -> Profile {
+    let mut profiler = Profiler::new(pack, scale);
+    docs.into_iter().for_each(|doc| profiler.add(doc));
+    profiler.finish()
 }
 
 #[cfg(test)]
