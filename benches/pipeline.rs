@@ -81,6 +81,8 @@ fn main() {
         grouped.as_secs_f64() * 1e3,
         alone.as_secs_f64() / grouped.as_secs_f64()
     );
+    // A pack of its own: the extractor's rules are built by now, and the
+    // profile times building them.
     let pack = Pack::embedded().expect("the embedded pack loads");
     let scale = Scale::of_input(bytes as u64);
     let table = docket::review::profile::profile(&pack, docs, scale).render(&pack);

@@ -65,10 +65,9 @@ pub struct RuleCost {
 }
 
 impl MatchProfile {
+    /// Adds to `rule`'s cost (`rules` holds every rule: sized when the
+    /// prefilter's time is added, before any rule runs).
     fn add(&mut self, rule: usize, windows: usize, mentions: usize, time: std::time::Duration) {
-        if self.rules.len() <= rule {
-            self.rules.resize_with(rule + 1, RuleCost::default);
-        }
         let cost = &mut self.rules[rule];
         cost.windows += windows as u64;
         cost.mentions += mentions as u64;

@@ -17,8 +17,6 @@ use crate::rules::{Pack, Scale};
 use crate::segment::{self, Segmented};
 use crate::Document;
 
-pub use crate::matcher::RuleCost;
-
 /// What extracting some articles cost.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
@@ -83,10 +81,10 @@ impl Profile {
     }
 }
 
-/// `bytes` in KB or MB, whichever reads better.
+/// `bytes` in kB or MB, whichever reads better.
 fn size(bytes: u64) -> String {
     if bytes < 1_000_000 {
-        format!("{:.1} KB", bytes as f64 / 1e3)
+        format!("{:.1} kB", bytes as f64 / 1e3)
     } else {
         format!("{:.1} MB", bytes as f64 / 1e6)
     }
