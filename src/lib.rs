@@ -176,11 +176,7 @@ impl Extractor {
         mentions: Vec<Mention>,
     ) -> Extraction {
         let assembly = assemble::assemble(&self.pack, &mentions);
-        let sentences = seg
-            .sentences
-            .iter()
-            .map(|r| seg.to_text(r.clone()))
-            .collect();
+        let sentences = seg.sentence_spans();
         let context = NormalizeContext {
             lexicons: &self.pack.lexicons,
             config: &self.pack.normalizers,

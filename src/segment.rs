@@ -37,6 +37,13 @@ struct MapRun {
     step: u32,
 }
 
+impl MapRun {
+    /// The text byte view byte `at` (at or after this run's start) came from.
+    fn source_of(&self, at: u32) -> usize {
+        (self.text + (at - self.view) * self.step) as usize
+    }
+}
+
 impl Segmented {
     /// Maps a view byte range to the document byte range it came from.
     pub fn to_text(&self, view: Range<usize>) -> Range<usize> {
@@ -57,7 +64,31 @@ impl Segmented {
     fn source_of(&self, at: usize) -> usize {
         let at = at as u32;
         let run = self.map[self.map.partition_point(|r| r.view <= at) - 1];
-        (run.text + (at - run.view) * run.step) as usize
+        run.source_of(at)
+    }
+
+    /// [`Segmented::to_text`] of every sentence, in order: one walk along
+    /// the map for them all, where each offset alone is a binary search
+    /// (a few percent of a batch's time, for hundreds of thousands of
+    /// sentences).
+    pub fn sentence_spans(&self) -> Vec<Range<usize>> {
+        let mut run = 0;
+        // Offsets asked for only grow: sentences are in order, never empty.
+        let mut source_of = |at: usize| {
+            let at = at as u32;
+            while self.map.get(run + 1).is_some_and(|next| next.view <= at) {
+                run += 1;
+            }
+            self.map[run].source_of(at)
+        };
+        self.sentences
+            .iter()
+            .map(|range| {
+                let start = source_of(range.start);
+                let end = source_of(range.end - 1) + 1;
+                (self.base + start)..(self.base + end)
+            })
+            .collect()
     }
 
     fn end_of_text(&self) -> usize {
@@ -447,6 +478,32 @@ mod tests {
         assert_eq!(seg.view, "Jos\u{e9} P\u{e9}rez, 30,");
         let span = seg.to_text(0..seg.view.find(',').unwrap());
         assert_eq!(&text[span], "Jos\u{e9}\n  P\u{e9}rez");
+    }
+
+    #[test]
+    fn sentence_spans_are_each_sentence_mapped_alone() {
+        let mut texts = vec![
+            "  A  b\tc \u{a0}d.\n e **f** g! X [l](u) \u{e9}. \u{2003}Z.\n\n- it  \n".to_string(),
+        ];
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                texts.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+        for text in &texts {
+            for base in [0, text.len() / 3] {
+                let base = floor_boundary(text, base);
+                let seg = segment_from(text, base, &abbreviations());
+                assert!(seg.sentences.len() > 1 || text.len() < 100);
+                let alone: Vec<_> = seg
+                    .sentences
+                    .iter()
+                    .map(|r| seg.to_text(r.clone()))
+                    .collect();
+                assert_eq!(seg.sentence_spans(), alone);
+            }
+        }
     }
 
     #[test]
