@@ -8,11 +8,12 @@
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
-use regex_automata::Input;
+use regex_automata::{Anchored, Input, Match, Span};
 
 use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
 use crate::prefilter::Hit;
+use crate::rules::split::{Split, SplitCache};
 use crate::rules::{Pack, Rule, Scale};
 use crate::segment::Segmented;
 
@@ -33,7 +34,7 @@ pub enum RuleSelection {
 /// one of the millions of window searches a batch makes.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    rules: Vec<Option<(Scale, meta::Cache, Captures)>>,
+    rules: Vec<Option<RuleSearch>>,
     /// How many threads may build the rules a document needs that are
     /// not built yet (see [`Pack::prepare`]); 0 or 1: none beside this one.
     pub build_threads: usize,
@@ -84,17 +85,115 @@ impl Scratch {
         }
     }
 
-    fn for_rule(&mut self, index: usize, regex: &meta::Regex) -> (&mut meta::Cache, &mut Captures) {
+    /// How many rules this scratch searches with their pattern split
+    /// around the value group (see [`crate::rules::split`]).
+    pub fn rules_split(&self) -> usize {
+        self.rules
+            .iter()
+            .filter(|s| s.as_ref().is_some_and(|s| matches!(s.split, Some(Some(_)))))
+            .count()
+    }
+
+    fn for_rule<'a>(&mut self, index: usize, rule: &'a Rule) -> Searcher<'a, '_> {
         if self.rules.len() <= index {
             self.rules.resize_with(index + 1, || None);
         }
+        let scale = self.scale;
+        let regex = rule.regex.get(scale);
         let slot = &mut self.rules[index];
         // A cache only serves the regex that made it.
-        if slot.as_ref().is_none_or(|(scale, ..)| *scale != self.scale) {
-            *slot = Some((self.scale, regex.create_cache(), regex.create_captures()));
+        if slot.as_ref().is_none_or(|s| s.scale != scale) {
+            *slot = Some(RuleSearch {
+                scale,
+                cache: regex.create_cache(),
+                caps: regex.create_captures(),
+                captured: 0,
+                split: None,
+            });
         }
-        let (_, cache, caps) = slot.as_mut().expect("just filled");
-        (cache, caps)
+        let search = slot.as_mut().expect("just filled");
+        // Only the DFAs of the large scale make the split cheaper than the
+        // engine's own capture search, and only for matches of unbounded
+        // length (the backtracker's cost grows with the match's). Its parts
+        // cost as much to build as the rule, so it waits until the rule has
+        // shown it matches often.
+        if search.split.is_none()
+            && search.captured >= SPLIT_AFTER_CAPTURES
+            && scale == Scale::Large
+            && rule.max_len.is_none()
+        {
+            search.split = Some(rule.regex.split(rule.capture).map(Split::create_cache));
+        }
+        let split = match search.split.as_mut() {
+            Some(Some(cache)) => rule.regex.split(rule.capture).zip(Some(cache)),
+            _ => None,
+        };
+        Searcher {
+            regex,
+            capture: rule.capture,
+            split,
+            cache: &mut search.cache,
+            caps: &mut search.caps,
+            captured: &mut search.captured,
+        }
+    }
+}
+
+/// One rule's search state in a [`Scratch`].
+#[derive(Debug)]
+struct RuleSearch {
+    scale: Scale,
+    cache: meta::Cache,
+    caps: Captures,
+    /// Capture searches made so far (see [`SPLIT_AFTER_CAPTURES`]).
+    captured: u32,
+    /// Search state of the rule's split, once it was asked for (`None`
+    /// inside: the rule does not split).
+    split: Option<Option<SplitCache>>,
+}
+
+/// A rule of unbounded match length whose capture search has run this
+/// often on a thread gets its pattern split (see [`crate::rules::split`]).
+const SPLIT_AFTER_CAPTURES: u32 = 256;
+
+/// What searching one rule takes: its regex, the group wanted, and the
+/// thread's search state for them.
+struct Searcher<'r, 's> {
+    regex: &'r meta::Regex,
+    capture: usize,
+    split: Option<(&'r Split, &'s mut SplitCache)>,
+    cache: &'s mut meta::Cache,
+    caps: &'s mut Captures,
+    captured: &'s mut u32,
+}
+
+impl Searcher<'_, '_> {
+    /// The leftmost-first match in `input` and the span of the group
+    /// wanted (the whole match when that group took no part in it).
+    fn search(&mut self, input: &Input) -> Option<(Match, Span)> {
+        if self.capture == 0 {
+            let found = self.regex.search_with(self.cache, input)?;
+            return Some((found, found.span()));
+        }
+        if let Some((split, cache)) = self.split.as_mut() {
+            let found = self.regex.search_with(self.cache, input)?;
+            if let Some(group) = split.group(cache, input, found) {
+                return Some((found, group));
+            }
+            // The same match, from its start, through the capture search.
+            let from_start = input.clone().range(found.start()..).anchored(Anchored::Yes);
+            return self.search_captures(&from_start);
+        }
+        self.search_captures(input)
+    }
+
+    fn search_captures(&mut self, input: &Input) -> Option<(Match, Span)> {
+        self.regex
+            .search_captures_with(self.cache, input, self.caps);
+        let found = self.caps.get_match()?;
+        *self.captured = self.captured.saturating_add(1);
+        let group = self.caps.get_group(self.capture).unwrap_or(found.span());
+        Some((found, group))
     }
 }
 
@@ -190,23 +289,16 @@ fn match_rule(
     let rule = &pack.rules[index];
     let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
     let scale = scratch.scale;
-    let regex = rule.regex.get(scale);
-    let search = scratch.for_rule(index, regex);
+    let searcher = scratch.for_rule(index, rule);
     for_each_match(
-        regex,
+        searcher,
         rule.reach_back,
         bound,
         doc,
         hits,
-        search,
-        |sentence, caps| {
+        |sentence, group| {
             let range = &doc.sentences[sentence];
             let text = &doc.view[range.clone()];
-            // A capture that did not take part (the other side of an
-            // alternation) falls back to the whole match.
-            let Some(group) = caps.get_group(rule.capture).or_else(|| caps.get_group(0)) else {
-                return;
-            };
             let captured = &text[group.range()];
             let base = range.start + group.start;
             let mut push = |start: usize, end: usize, value| {
@@ -243,9 +335,9 @@ fn match_rule(
     );
 }
 
-/// Calls `found(sentence, captures)` for each match of a rule's `regex`,
-/// exactly the matches a left-to-right search of every sentence would
-/// give, while reading only the text around the rule's literal occurrences
+/// Calls `found(sentence, group)` for each match of a rule (the span of the
+/// group it wants, in the sentence), exactly the matches a left-to-right
+/// search of every sentence would give, while reading only the text around the rule's literal occurrences
 /// (`hits`, sorted). A match starts at most `reach_back` bytes (when known)
 /// before its literal.
 ///
@@ -258,13 +350,12 @@ fn match_rule(
 /// bound, a hit (the sentence's first) stands for its sentence, searched to
 /// its end from the hit, less the most a match can hold before its literal.
 fn for_each_match(
-    regex: &meta::Regex,
+    mut searcher: Searcher,
     reach_back: Option<usize>,
     bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
-    (cache, caps): (&mut meta::Cache, &mut Captures),
-    mut found: impl FnMut(usize, &Captures),
+    mut found: impl FnMut(usize, Span),
 ) {
     // Matches start at or after `pos` (a view offset): the end of the last
     // match, or a point before which no match can start.
@@ -290,8 +381,7 @@ fn for_each_match(
             let to = bound.map_or(range.end, |len| range.end.min(hit_end + len));
             let haystack = &doc.view[range.clone()];
             let input = Input::new(haystack).span(from - range.start..to - range.start);
-            regex.search_captures_with(cache, &input, caps);
-            let Some(m) = caps.get_match() else {
+            let Some((m, group)) = searcher.search(&input) else {
                 // No match starts before the hit ends (nor anywhere after
                 // `from` in the sentence, without a bound).
                 pos = bound.map_or(range.end, |_| hit_end);
@@ -302,7 +392,7 @@ fn for_each_match(
                 pos = hit_end;
                 break;
             }
-            found(sentence, caps);
+            found(sentence, group);
             // An empty match (only patterns without literals can give one)
             // moves on by one character, as the regex iterators do.
             pos = if end > start {

@@ -15,6 +15,7 @@ pub mod expand;
 pub mod lexicon;
 mod schema;
 mod splice;
+pub mod split;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,6 +47,8 @@ pub struct LazyRegex {
     /// meanwhile wait instead of compiling it again (every thread of a
     /// batch starts on the same rules).
     compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
+    /// The pattern cut around its value group, for [`Scale::Large`].
+    split: std::sync::OnceLock<Option<split::Split>>,
 }
 
 /// The scale of input a pack's rules (and lexicon scanners) are built for.
@@ -189,6 +192,7 @@ impl LazyRegex {
         LazyRegex {
             expansion,
             compiled: Default::default(),
+            split: Default::default(),
         }
     }
 
@@ -207,20 +211,40 @@ impl LazyRegex {
     fn force(&self, scale: Scale) -> Result<&Regex, &meta::BuildError> {
         self.compiled[scale as usize]
             .get_or_init(|| {
-                let expanded = self.expanded();
-                let spliced = expanded
-                    .skeleton
-                    .as_ref()
-                    .and_then(|(skeleton, parts)| parts.parse(skeleton));
                 let builder = regex_builder(scale);
-                match spliced {
+                match self.spliced_tree() {
                     Some(tree) => builder.build_from_hir(&tree),
-                    None => builder.build(&expanded.source),
+                    None => builder.build(&self.expanded().source),
                 }
                 .map_err(Box::new)
             })
             .as_ref()
             .map_err(|e| &**e)
+    }
+
+    /// The syntax tree from the skeleton and the pack's parsed
+    /// alternations, when the splice can vouch for it (see [`splice`]).
+    fn spliced_tree(&self) -> Option<regex_syntax::hir::Hir> {
+        let (skeleton, parts) = self.expanded().skeleton.as_ref()?;
+        parts.parse(skeleton)
+    }
+
+    /// The pattern cut around capture group `index`, built for
+    /// [`Scale::Large`] on first use (see [`split`]); `None` when the group
+    /// is not one part of the pattern's top-level concatenation.
+    pub fn split(&self, index: usize) -> Option<&split::Split> {
+        self.split
+            .get_or_init(|| {
+                let tree = self
+                    .spliced_tree()
+                    .or_else(|| splice::parser().parse(self.as_str()).ok())?;
+                split::Split::new(
+                    &tree,
+                    u32::try_from(index).ok()?,
+                    &regex_builder(Scale::Large),
+                )
+            })
+            .as_ref()
     }
 
     /// The regex compiled for `scale` (now, if not yet).
