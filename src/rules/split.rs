@@ -5,8 +5,8 @@
 //! and a match of the whole pattern. Out: the group's span, found with
 //! three anchored DFA searches (A from the match start, B from A's end, C
 //! from B's end) instead of the bounded backtracker, whose cost grows with
-//! the match length times the size of the automaton (a quarter of some
-//! rules' search time, clauses that run to the end of a sentence).
+//! the match length times the size of the automaton (over half of the
+//! search time of a rule whose matches run to the end of a clause).
 //!
 //! Why that is the group the engine would report: leftmost-first matching
 //! takes the first complete path in priority order, and the priority of a
