@@ -601,16 +601,16 @@ fn each_match_in_two(
             }
         }
     };
-    let half = text.len() / 2;
-    let second_from = half.saturating_sub(dfa.max_pattern_len().saturating_sub(1));
-    if text.len() < TWO_PIECES_FROM || second_from == 0 {
-        let mut sid = start;
-        for (at, &byte) in text.iter().enumerate() {
-            sid = dfa.next_state(aho_corasick::Anchored::No, sid, byte);
-            matches(sid, at + 1, &mut found);
-        }
-        return;
-    }
+    // A short text is one piece: the whole of it "first", nothing second.
+    let (half, second_from) = if text.len() < TWO_PIECES_FROM {
+        (text.len(), text.len())
+    } else {
+        let half = text.len() / 2;
+        (
+            half,
+            half.saturating_sub(dfa.max_pattern_len().saturating_sub(1)),
+        )
+    };
     let (first, second) = (&text[..half], &text[second_from..]);
     let mut later = Vec::new();
     let mut keep = |id, end| later.push((id, end));
@@ -759,7 +759,7 @@ impl Prefilter {
                 let mut all = Vec::new();
                 for start in 0..lowered.len() {
                     self.sorted.each_at(&lowered[start..], |id| {
-                        let len = self.literals()[id].len();
+                        let len = self.literal_len(id);
                         all.push((start + len, Reverse(len), id));
                     });
                 }
