@@ -1,5 +1,6 @@
 //! The docket command line: a thin layer over the library.
 
+mod allocator;
 mod cmd;
 
 use std::io;
@@ -10,6 +11,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use docket::source::{read_article, InputFormat};
 use docket::{Document, Extractor, RuleError};
+
+#[global_allocator]
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 /// Exit codes, documented in README and --help.
 pub const EXIT_OK: u8 = 0;

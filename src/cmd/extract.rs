@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use docket::batch::{self, Sink};
 use docket::source::InputFormat;
+use docket::Scale;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::{load_extractor, PackArgs, EXIT_OK, EXIT_SOME_FAILED};
@@ -92,6 +93,7 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let size = super::InputSize::of(&inputs);
+    crate::allocator::suit(Scale::of_input(size.expected()));
     let extractor = extractor
         .with_build_threads(jobs)
         .with_expected_input(size.expected());
