@@ -5,6 +5,7 @@
 //! table for normalization, and a scanner that finds every phrase inside a
 //! captured span (lists of charges).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
@@ -51,6 +52,9 @@ struct Contents {
     /// Folded phrase (and its plural forms) -> index into `entries`. Only
     /// looked up, never walked, so its order cannot reach the output.
     table: HashMap<String, usize>,
+    /// Each surface form with the entry it stands for, in entry order: the
+    /// forms the table gives to that entry, as written.
+    surfaces: Vec<(String, usize)>,
 }
 
 /// What finds a lexicon's surface forms in text, leftmost-longest: the
@@ -193,17 +197,8 @@ impl Lexicon {
 
     fn scanner(&self, scale: Scale) -> &Scanner {
         self.scanners[scale as usize].get_or_init(|| {
-            let (entries, table) = self.entries_table();
-            let mut surfaces = Vec::new();
-            let mut entry_of = Vec::new();
-            for (index, (_, phrase)) in entries.iter().enumerate() {
-                for form in surface_forms(phrase, self.options.plurals) {
-                    if table.get(&fold(&form, self.options.case_sensitive)) == Some(&index) {
-                        surfaces.push(form);
-                        entry_of.push(index);
-                    }
-                }
-            }
+            let (mut surfaces, entry_of): (Vec<String>, Vec<usize>) =
+                self.contents().surfaces.iter().cloned().unzip();
             // Case-insensitive lexicons scan lowercased text (see `scan`) with
             // lowercased phrases: the same matches as an ASCII-case-insensitive
             // automaton, which costs about twice as much to build.
@@ -356,21 +351,23 @@ impl Contents {
                     continue;
                 }
                 phrases += 1;
-                let key = fold(phrase, options.case_sensitive);
-                if let Some(&previous) = table.get(&key) {
-                    let (other_code, _): &(String, String) = &entries[previous];
-                    if other_code != code {
-                        problems.push(RuleProblem {
-                            location: at(cell_at),
-                            message: format!(
-                                "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
-                            ),
-                        });
+                match table.entry(fold(phrase, options.case_sensitive)) {
+                    Entry::Occupied(previous) => {
+                        let (other_code, _): &(String, String) = &entries[*previous.get()];
+                        if other_code != code {
+                            problems.push(RuleProblem {
+                                location: at(cell_at),
+                                message: format!(
+                                    "phrase {phrase:?} is already mapped to {other_code}; a phrase may have one code only"
+                                ),
+                            });
+                        }
                     }
-                    continue;
+                    Entry::Vacant(slot) => {
+                        slot.insert(entries.len());
+                        entries.push((code.to_string(), phrase.to_string()));
+                    }
                 }
-                table.insert(key, entries.len());
-                entries.push((code.to_string(), phrase.to_string()));
             }
             if phrases == 0 {
                 problems.push(RuleProblem {
@@ -384,47 +381,78 @@ impl Contents {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Contents::build(options, entries))
+        Ok(Contents::build(options, entries, table))
     }
 
-    fn build(options: LexiconOptions, entries: Vec<(String, String)>) -> Contents {
-        let mut table = HashMap::with_capacity(entries.len() * 2);
+    /// `entries` with `table`, which holds each entry's phrase, completed
+    /// with their other surface forms.
+    fn build(
+        options: LexiconOptions,
+        entries: Vec<(String, String)>,
+        mut table: HashMap<String, usize>,
+    ) -> Contents {
+        let mut surfaces = Vec::with_capacity(entries.len() * 2);
         for (index, (_, phrase)) in entries.iter().enumerate() {
-            for form in surface_forms(phrase, options.plurals) {
-                // The first entry to claim a form keeps it: plural forms never
-                // override a phrase written out in the file.
-                table
-                    .entry(fold(&form, options.case_sensitive))
-                    .or_insert(index);
+            surfaces.push((phrase.clone(), index));
+            // A form already in the table is some entry's phrase, or a form
+            // claimed first: plural forms never override a phrase written
+            // out in the file.
+            if let Some(form) = plural_forms(phrase, options.plurals) {
+                if let Entry::Vacant(slot) = table.entry(fold(&form, options.case_sensitive)) {
+                    slot.insert(index);
+                    surfaces.push((form, index));
+                }
             }
         }
-        Contents { entries, table }
+        Contents {
+            entries,
+            table,
+            surfaces,
+        }
     }
 }
 
-/// The forms under which a phrase is matched: itself, and its plurals when asked.
-fn surface_forms(phrase: &str, plurals: bool) -> Vec<String> {
-    let mut forms = vec![phrase.to_string()];
+/// The forms under which a phrase is matched besides itself: its plural,
+/// when asked.
+fn plural_forms(phrase: &str, plurals: bool) -> Option<String> {
     let last_is_letter = phrase
         .chars()
         .last()
         .is_some_and(|c| c.is_ascii_lowercase());
-    if plurals && last_is_letter {
-        if let Some(stem) = phrase.strip_suffix('y') {
-            forms.push(format!("{stem}ies"));
-        } else if phrase.ends_with('s') || phrase.ends_with('x') || phrase.ends_with("ch") {
-            forms.push(format!("{phrase}es"));
-        } else {
-            forms.push(format!("{phrase}s"));
-        }
+    if !(plurals && last_is_letter) {
+        return None;
     }
-    forms
+    Some(if let Some(stem) = phrase.strip_suffix('y') {
+        format!("{stem}ies")
+    } else if phrase.ends_with('s') || phrase.ends_with('x') || phrase.ends_with("ch") {
+        format!("{phrase}es")
+    } else {
+        format!("{phrase}s")
+    })
+}
+
+/// The forms under which a phrase is matched: itself, and its plural when asked.
+fn surface_forms(phrase: &str, plurals: bool) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(phrase.to_string()).chain(plural_forms(phrase, plurals))
 }
 
 /// The key under which a phrase is stored: spaces squeezed, apostrophes
 /// unified, and lowercased unless the lexicon is case-sensitive.
 pub fn fold(phrase: &str, case_sensitive: bool) -> String {
-    // One pass and one allocation for the ASCII phrases that nearly all are.
+    // Nearly every phrase is ASCII words one space apart: nothing to squeeze.
+    let mut after_space = true;
+    let single_spaced = phrase.bytes().all(|b| {
+        let fits = b.is_ascii_graphic() || (b == b' ' && !after_space);
+        after_space = b == b' ';
+        fits
+    }) && !after_space;
+    if single_spaced {
+        return if case_sensitive {
+            phrase.to_string()
+        } else {
+            phrase.to_ascii_lowercase()
+        };
+    }
     let mut out = String::with_capacity(phrase.len());
     for word in phrase.split_whitespace() {
         if !out.is_empty() {
@@ -482,6 +510,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn folding_takes_its_shortcuts_to_the_same_key(
+            phrase in "[aB' \t\n\u{b}\u{2019}\u{e9}\u{a0}]{0,8}",
+            case_sensitive in proptest::prelude::any::<bool>(),
+        ) {
+            proptest::prop_assert_eq!(fold(&phrase, case_sensitive), fold_any(&phrase, case_sensitive));
+        }
+    }
+
     #[test]
     fn folding_ascii_takes_a_shortcut_to_the_same_key() {
         for phrase in [
@@ -517,6 +555,25 @@ mod tests {
         assert_eq!(lex.lookup("Drug  Possession"), Some("35A"));
         assert_eq!(lex.lookup("burglaries"), Some("220"));
         assert_eq!(lex.lookup("arson"), None);
+    }
+
+    #[test]
+    fn a_phrase_written_out_keeps_its_code_against_an_earlier_plural() {
+        let options = LexiconOptions {
+            case_sensitive: false,
+            plurals: true,
+        };
+        let lex = Lexicon::parse("X", "x.tsv", "A\tcat\nB\tcats\n", options).unwrap();
+        assert_eq!(lex.lookup("cats"), Some("B"));
+        assert_eq!(lex.lookup("cat"), Some("A"));
+        for scale in SCALES {
+            let codes: Vec<String> = lex
+                .scan("cats", scale)
+                .into_iter()
+                .map(|h| h.code)
+                .collect();
+            assert_eq!(codes, ["B"], "{scale:?}");
+        }
     }
 
     const SCALES: [Scale; 2] = [Scale::Small, Scale::Large];
