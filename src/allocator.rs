@@ -13,10 +13,10 @@
 //!   only arenas whose memory started uncommitted), so every segment a batch
 //!   ever freed stayed resident. Off: 64 MB.
 //! - Freed pages wait 10 ms before they go back to the OS. Returning them at
-//!   once brings the peak near glibc's (60 MB; 63.6 MB on a 1 GB stream), at no
-//!   cost to a batch, but a small article spends 20% more time: compiling
-//!   its rules frees and takes back the same pages over and over. So they
-//!   wait 1 ms until the input is known to be large (see [`suit`]).
+//!   once brings the peak near glibc's (60 MB; 63.6 MB on a 1 GB stream),
+//!   at no cost to a batch, but a small article spends 20% more time:
+//!   compiling its rules frees and takes back the same pages over and over.
+//!   So they wait 1 ms until the input is known to be large (see [`suit`]).
 //!
 //! The arena is made by the first allocation, which the Rust runtime makes
 //! before `main`, so the options are set by the allocator itself, on its

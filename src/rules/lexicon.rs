@@ -384,8 +384,9 @@ impl Contents {
         Ok(Contents::build(options, entries, table))
     }
 
-    /// `entries` with `table`, which holds each entry's phrase, completed
-    /// with their other surface forms.
+    /// The contents of `entries`, whose phrases `table` already holds: the
+    /// table gets their plurals, and `surfaces` every form the table gives
+    /// to an entry.
     fn build(
         options: LexiconOptions,
         entries: Vec<(String, String)>,
@@ -397,7 +398,7 @@ impl Contents {
             // A form already in the table is some entry's phrase, or a form
             // claimed first: plural forms never override a phrase written
             // out in the file.
-            if let Some(form) = plural_forms(phrase, options.plurals) {
+            if let Some(form) = plural_form(phrase, options.plurals) {
                 if let Entry::Vacant(slot) = table.entry(fold(&form, options.case_sensitive)) {
                     slot.insert(index);
                     surfaces.push((form, index));
@@ -412,9 +413,9 @@ impl Contents {
     }
 }
 
-/// The forms under which a phrase is matched besides itself: its plural,
+/// The form under which a phrase is matched besides itself: its plural,
 /// when asked.
-fn plural_forms(phrase: &str, plurals: bool) -> Option<String> {
+fn plural_form(phrase: &str, plurals: bool) -> Option<String> {
     let last_is_letter = phrase
         .chars()
         .last()
@@ -433,7 +434,7 @@ fn plural_forms(phrase: &str, plurals: bool) -> Option<String> {
 
 /// The forms under which a phrase is matched: itself, and its plural when asked.
 fn surface_forms(phrase: &str, plurals: bool) -> impl Iterator<Item = String> + '_ {
-    std::iter::once(phrase.to_string()).chain(plural_forms(phrase, plurals))
+    std::iter::once(phrase.to_string()).chain(plural_form(phrase, plurals))
 }
 
 /// The key under which a phrase is stored: spaces squeezed, apostrophes
