@@ -47,11 +47,11 @@ impl Phrases {
 
     fn write<W: Writer>(&self, writer: &W) -> W::Out {
         let all: Vec<&[char]> = self.units.iter().map(Vec::as_slice).collect();
-        if self.units.iter().flatten().all(char::is_ascii) {
+        if self.case_sensitive || self.units.iter().flatten().all(char::is_ascii) {
             factored(writer, &all, self.case_sensitive)
         } else {
-            // Case folding beyond ASCII (a Kelvin sign is a `k`) would make
-            // grouping by first character unsafe.
+            // Case folding beyond ASCII (a Kelvin sign is a `k`, `É` an `é`)
+            // would make grouping by first character unsafe.
             plain(writer, &all)
         }
     }
@@ -239,6 +239,32 @@ mod tests {
         forms
     }
 
+    /// The factored alternation of `phrases` finds in `text` what the plain
+    /// one finds, with the same preference among phrases (seen through a
+    /// capture and what must follow it).
+    fn check_factoring(
+        phrases: Vec<String>,
+        text: String,
+        case_sensitive: bool,
+    ) -> Result<(), TestCaseError> {
+        let units: Vec<Vec<char>> = forms(phrases).iter().map(|f| phrase_units(f)).collect();
+        let all: Vec<&[char]> = units.iter().map(Vec::as_slice).collect();
+        let flags = if case_sensitive { "-i" } else { "i" };
+        let (plain, factored) = (plain(&Text, &all), factored(&Text, &all, case_sensitive));
+        for tail in ["", "b", r"\b", "(?:a|x)"] {
+            let a = regex::Regex::new(&format!("(?{flags}:({plain})){tail}")).unwrap();
+            let b = regex::Regex::new(&format!("(?{flags}:({factored})){tail}")).unwrap();
+            // Each match's span and its phrase's span.
+            let spans = |r: &regex::Regex| -> Vec<[Option<(usize, usize)>; 2]> {
+                r.captures_iter(&text)
+                    .map(|c| [0, 1].map(|i| c.get(i).map(|g| (g.start(), g.end()))))
+                    .collect()
+            };
+            prop_assert_eq!(spans(&a), spans(&b), "{} vs {}", plain, factored);
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// The factored alternation finds what the plain one finds, with the
@@ -250,21 +276,16 @@ mod tests {
             text in "[abAB' x]{0,24}",
             case_sensitive in any::<bool>(),
         ) {
-            let units: Vec<Vec<char>> = forms(phrases).iter().map(|f| phrase_units(f)).collect();
-            let all: Vec<&[char]> = units.iter().map(Vec::as_slice).collect();
-            let flags = if case_sensitive { "-i" } else { "i" };
-            let (plain, factored) = (plain(&Text, &all), factored(&Text, &all, case_sensitive));
-            for tail in ["", "b", r"\b", "(?:a|x)"] {
-                let a = regex::Regex::new(&format!("(?{flags}:({plain})){tail}")).unwrap();
-                let b = regex::Regex::new(&format!("(?{flags}:({factored})){tail}")).unwrap();
-                // Each match's span and its phrase's span.
-                let spans = |r: &regex::Regex| -> Vec<[Option<(usize, usize)>; 2]> {
-                    r.captures_iter(&text)
-                        .map(|c| [0, 1].map(|i| c.get(i).map(|g| (g.start(), g.end()))))
-                        .collect()
-                };
-                prop_assert_eq!(spans(&a), spans(&b), "{} vs {}", plain, factored);
-            }
+            check_factoring(phrases, text, case_sensitive)?;
+        }
+
+        /// With case, factoring holds for any characters (countries, demonyms).
+        #[test]
+        fn factoring_with_case_keeps_every_match_beyond_ascii(
+            phrases in proptest::collection::vec("[aéÉÅ' ]{0,4}", 1..12),
+            text in "[aéÉÅ' x]{0,24}",
+        ) {
+            check_factoring(phrases, text, true)?;
         }
 
         /// The tree built directly is the tree the parser gives for the text,
