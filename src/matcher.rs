@@ -337,9 +337,9 @@ fn match_rule(
 
 /// Calls `found(sentence, group)` for each match of a rule (the span of the
 /// group it wants, in the sentence), exactly the matches a left-to-right
-/// search of every sentence would give, while reading only the text around the rule's literal occurrences
-/// (`hits`, sorted). A match starts at most `reach_back` bytes (when known)
-/// before its literal.
+/// search of every sentence would give, while reading only the text around
+/// the rule's literal occurrences (`hits`, sorted). A match starts at most
+/// `reach_back` bytes (when known) before its literal.
 ///
 /// Every match holds one of the hits. With a `bound` `L` on the match
 /// length, a match holding hit `h` lies in `h.start - L .. h.end + L`, so

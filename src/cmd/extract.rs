@@ -93,10 +93,11 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let size = super::InputSize::of(&inputs);
-    crate::allocator::suit(Scale::of_input(size.expected()));
+    let expected = size.expected();
+    crate::allocator::suit(Scale::of_input(expected));
     let extractor = extractor
         .with_build_threads(jobs)
-        .with_expected_input(size.expected());
+        .with_expected_input(expected);
     let options = batch::BatchOptions {
         jobs,
         format,
@@ -105,7 +106,7 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         emit_text: args.emit_text,
         skip_existing: args.skip_existing,
         out_dir: args.out_dir.clone(),
-        group_bytes: batch::group_bytes(size.expected(), jobs),
+        group_bytes: batch::group_bytes(expected, jobs),
     };
     let show_progress =
         !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);

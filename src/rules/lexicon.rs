@@ -461,12 +461,6 @@ pub fn fold(phrase: &str, case_sensitive: bool) -> String {
         }
         out.push_str(word);
     }
-    if out.is_ascii() {
-        if !case_sensitive {
-            out.make_ascii_lowercase();
-        }
-        return out;
-    }
     let out = out.replace('\u{2019}', "'");
     if case_sensitive {
         out
