@@ -100,12 +100,15 @@ echo "docket -j2 speed-up over -j1, per round: ${RATIOS[*]}; median $(printf '%s
 echo "two -j1 processes on the halves over one -j1, per round (the machine's own 2-core scaling): ${CEILINGS[*]}; median $(printf '%s\n' "${CEILINGS[@]}" | median)"
 
 # Start-up: process start to exit, median of 21 runs each.
+# Bash's own clock, read without starting a process: `$(date)` around the
+# command would add the start-up of a `date` process (about a millisecond)
+# to every reading.
 ms_median() {
   local times=()
   for _ in $(seq 21); do
     local t0 t1
-    t0=$(date +%s%N); "$@" > /dev/null 2>&1 < /dev/null; t1=$(date +%s%N)
-    times+=("$(( (t1 - t0) / 1000 ))")
+    t0=${EPOCHREALTIME/[.,]/}; "$@" > /dev/null 2>&1 < /dev/null; t1=${EPOCHREALTIME/[.,]/}
+    times+=("$(( t1 - t0 ))")
   done
   printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1/1000}'
 }
