@@ -3,6 +3,8 @@
 # Python peers, one program at a time, on the same corpus of real articles.
 #
 #   scripts/bench.sh [MB] [RUNS]        (defaults: 64 MB, 3 runs each)
+#   PEER_RUNS=3 scripts/bench.sh ...    (the peers in the first 3 rounds, not
+#                                        only the first: minutes each on 64 MB)
 #
 # Needs ../shared (corpus/make_bulk.py, peers/), python3 and /usr/bin/time.
 # The corpus and the probe's build live under $BENCH_DIR (default
@@ -18,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MB="${1:-64}"
 RUNS="${2:-3}"
+PEER_RUNS="${PEER_RUNS:-1}"
 SHARED="$(cd .. && pwd)/shared"
 BENCH_DIR="${BENCH_DIR:-/tmp/docket-bench}"
 CORPUS="$BENCH_DIR/real$MB"
@@ -60,13 +63,16 @@ fi
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Rounds run every program once, in turn, so that a drift in the machine's
-# speed (a shared VM) reaches all of them alike; the peers run in round 1 only.
-declare -A TIMES_OF RSS_OF_RUNS CPU_OF_RUNS SECONDS_OF RSS_OF CPU_OF
+# speed (a shared VM) reaches all of them alike; the peers run in the first
+# PEER_RUNS rounds only. Each round's docket -j1 over peer ratio is printed:
+# docket and a peer a minute apart, not a median of one and a single run of
+# the other from another minute.
+declare -A TIMES_OF RSS_OF_RUNS CPU_OF_RUNS SECONDS_OF RSS_OF CPU_OF PEER_RATIOS
 RATIOS=(); CEILINGS=()
 for round in $(seq "$RUNS"); do
   for entry in "${PROGRAMS[@]}"; do
     name="${entry%%|*}"; cmd="${entry#*|}"
-    case "$name" in *peer*) [ "$round" -eq 1 ] || continue ;; esac   # minutes each on 64 MB
+    case "$name" in *peer*) [ "$round" -le "$PEER_RUNS" ] || continue ;; esac   # minutes each on 64 MB
     out=$( { /usr/bin/time -f '%e %M %U %S' bash -c "$cmd > /dev/null 2>/dev/null"; } 2>&1 | tail -1 )
     read -r wall rss user sys <<< "$out"
     TIMES_OF[$name]+="$wall "; RSS_OF_RUNS[$name]+="$rss "
@@ -75,6 +81,12 @@ for round in $(seq "$RUNS"); do
   # -j2 over -j1 within the round: the two ran a few seconds apart.
   j1=$(echo "${TIMES_OF[docket -j1]}" | awk '{print $NF}'); j2=$(echo "${TIMES_OF[docket -j2]}" | awk '{print $NF}')
   RATIOS+=("$(awk -v a="$j1" -v b="$j2" 'BEGIN {print a / b}')")
+  for entry in "${PROGRAMS[@]}"; do
+    name="${entry%%|*}"
+    case "$name" in *peer*) [ "$round" -le "$PEER_RUNS" ] || continue ;; *) continue ;; esac
+    peer=$(echo "${TIMES_OF[$name]}" | awk '{print $NF}')
+    PEER_RATIOS[$name]+="$(awk -v a="$j1" -v p="$peer" 'BEGIN {printf "%.1f", p / a}') "
+  done
   two=$(echo "${TIMES_OF[2 x -j1, halves]}" | awk '{print $NF}')
   CEILINGS+=("$(awk -v a="$j1" -v b="$two" 'BEGIN {print a / b}')")
   echo "bench: round $round of $RUNS done" >&2
@@ -87,7 +99,7 @@ for entry in "${PROGRAMS[@]}"; do
 done
 
 echo
-echo "corpus: $CORPUS, $BYTES bytes; $(nproc) cores; $(uname -m); runs: $RUNS (peers: 1)"
+echo "corpus: $CORPUS, $BYTES bytes; $(nproc) cores; $(uname -m); runs: $RUNS (peers: $PEER_RUNS)"
 printf '%-16s %10s %10s %10s %12s %14s\n' program "wall s" "CPU s" "MB/s" "peak RSS MB" "docket -j1 x"
 base="${SECONDS_OF[docket -j1]}"
 for entry in "${PROGRAMS[@]}"; do
@@ -97,6 +109,9 @@ for entry in "${PROGRAMS[@]}"; do
     'BEGIN { printf "%-16s %10.2f %10.2f %10.2f %12.1f %14.2f\n", n, s, c, b/1e6/s, r/1024, s/base }'
 done
 echo "docket -j2 speed-up over -j1, per round: ${RATIOS[*]}; median $(printf '%s\n' "${RATIOS[@]}" | median)"
+for name in "${!PEER_RATIOS[@]}"; do
+  echo "$name over docket -j1 in the same round, per round: ${PEER_RATIOS[$name]}"
+done | sort
 echo "two -j1 processes on the halves over one -j1, per round (the machine's own 2-core scaling): ${CEILINGS[*]}; median $(printf '%s\n' "${CEILINGS[@]}" | median)"
 
 # Start-up: process start to exit, median of 21 runs each.
