@@ -14,6 +14,7 @@ use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
 use crate::prefilter::Hit;
 use crate::rules::split::{Split, SplitCache};
+use crate::rules::starts::Starts;
 use crate::rules::{Pack, Rule, Scale};
 use crate::segment::Segmented;
 
@@ -130,6 +131,7 @@ impl Scratch {
         };
         Searcher {
             regex,
+            starts: rule.regex.starts(),
             capture: rule.capture,
             split,
             cache: &mut search.cache,
@@ -160,6 +162,9 @@ const SPLIT_AFTER_CAPTURES: u32 = 256;
 /// thread's search state for them.
 struct Searcher<'r, 's> {
     regex: &'r meta::Regex,
+    /// Where its matches can start, when the pattern says (see
+    /// [`crate::rules::starts`]).
+    starts: Option<&'r Starts>,
     capture: usize,
     split: Option<(&'r Split, &'s mut SplitCache)>,
     cache: &'s mut meta::Cache,
@@ -170,7 +175,26 @@ struct Searcher<'r, 's> {
 impl Searcher<'_, '_> {
     /// The leftmost-first match in `input` and the span of the group
     /// wanted (the whole match when that group took no part in it).
+    /// When the places a match can start are known, only those are tried,
+    /// in order, each with an anchored search: the first that matches is
+    /// the leftmost match, and the same one.
     fn search(&mut self, input: &Input) -> Option<(Match, Span)> {
+        let Some(starts) = self.starts else {
+            return self.search_from(input);
+        };
+        let mut from = input.start();
+        while let Some(at) = starts.next(input.haystack(), from, input.end()) {
+            let anchored = input.clone().span(at..input.end()).anchored(Anchored::Yes);
+            if let Some(found) = self.search_from(&anchored) {
+                return Some(found);
+            }
+            from = at + 1;
+        }
+        None
+    }
+
+    /// [`Searcher::search`] trying every place in `input`.
+    fn search_from(&mut self, input: &Input) -> Option<(Match, Span)> {
         if self.capture == 0 {
             let found = self.regex.search_with(self.cache, input)?;
             return Some((found, found.span()));
@@ -485,6 +509,10 @@ pattern = '[a-z]+dog'
 id = "n.no-literal"
 field = "name"
 pattern = '[A-Z][a-z]{2}'
+[[rule]]
+id = "n.starts"
+field = "name"
+pattern = '(?:^|;\s)(?P<value>[a-z]+)\s(?:cat|dog)s?\b'
 "#;
         let mut files = PackFiles::default();
         files
@@ -498,7 +526,7 @@ pattern = '[A-Z][a-z]{2}'
         #[test]
         fn windows_find_what_a_full_scan_finds(
             tokens in proptest::collection::vec(
-                prop::sample::select(vec!["cat", "dog", "catdog", "x", "s", " ", ". ", "Cat", "DOG", "\n\n", "hotdog"]),
+                prop::sample::select(vec!["cat", "dog", "catdog", "x", "s", " ", ". ", "Cat", "DOG", "\n\n", "hotdog", "; ", ";"]),
                 0..40,
             )
         ) {
@@ -516,6 +544,37 @@ pattern = '[A-Z][a-z]{2}'
                 "the lazy DFA finds what the NFA scale find"
             );
         }
+
+        /// A rule whose matches start at the sentence start or after a `;`
+        /// is searched only there (see [`Starts`]): it finds what the
+        /// engine's own iteration over each sentence finds.
+        #[test]
+        fn searching_only_where_matches_start_finds_every_match(
+            tokens in proptest::collection::vec(
+                prop::sample::select(vec!["cat", "dog", "x", "s", " ", ". ", "; ", ";", ";;", "\n\n"]),
+                0..40,
+            )
+        ) {
+            let pack = pack();
+            let rule = pack.rules.iter().position(|r| r.id == "n.starts").unwrap();
+            let text = tokens.concat();
+            let doc = segment(&text, &[]);
+            for scale in [Scale::Small, Scale::Large] {
+                let regex = pack.rules[rule].regex.get(scale);
+                let mut expected = Vec::new();
+                for (i, range) in doc.sentences.iter().enumerate() {
+                    for caps in regex.captures_iter(doc.sentence(i)) {
+                        let group = caps.get_group(1).unwrap();
+                        expected.push(doc.to_text(range.start + group.start..range.start + group.end));
+                    }
+                }
+                let found: Vec<_> = find_mentions_with(&pack, &doc, RuleSelection::One(rule), &mut Scratch::for_scale(scale))
+                    .iter()
+                    .map(|m| m.start..m.end)
+                    .collect();
+                prop_assert_eq!(&found, &expected);
+            }
+        }
     }
 
     #[test]
@@ -524,8 +583,23 @@ pattern = '[A-Z][a-z]{2}'
         let bounded: Vec<bool> = (0..pack.rules.len())
             .map(|i| !pack.prefilter.per_sentence(i))
             .collect();
-        assert_eq!(bounded, [true, true, false, true, true, false, false]);
+        assert_eq!(
+            bounded,
+            [true, true, false, true, true, false, false, false]
+        );
         assert_eq!(pack.rules[1].reach_back, Some(8));
         assert_eq!(pack.rules[5].reach_back, None);
+        let starts: Vec<bool> = pack
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.regex.get(Scale::Small);
+                rule.regex.starts().is_some()
+            })
+            .collect();
+        assert_eq!(
+            starts,
+            [false, false, false, false, false, false, false, true]
+        );
     }
 }

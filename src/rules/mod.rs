@@ -16,6 +16,7 @@ pub mod lexicon;
 mod schema;
 mod splice;
 pub mod split;
+pub mod starts;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -49,6 +50,9 @@ pub struct LazyRegex {
     compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
     /// The pattern cut around its value group, for [`Scale::Large`].
     split: std::sync::OnceLock<Option<split::Split>>,
+    /// Where its matches can start, when that is known (see [`starts`]):
+    /// set by the first compilation, from the tree it compiles.
+    starts: std::sync::OnceLock<Option<starts::Starts>>,
 }
 
 /// The scale of input a pack's rules (and lexicon scanners) are built for.
@@ -193,6 +197,7 @@ impl LazyRegex {
             expansion,
             compiled: Default::default(),
             split: Default::default(),
+            starts: Default::default(),
         }
     }
 
@@ -212,8 +217,17 @@ impl LazyRegex {
         self.compiled[scale as usize]
             .get_or_init(|| {
                 let builder = regex_builder(scale);
-                match self.spliced_tree() {
-                    Some(tree) => builder.build_from_hir(&tree),
+                // The tree the engine would parse, parsed here so that its
+                // starts are read off it; a pattern that does not parse is
+                // left to the engine, for its error.
+                let tree = self
+                    .spliced_tree()
+                    .or_else(|| splice::parser().parse(&self.expanded().source).ok());
+                match tree {
+                    Some(tree) => {
+                        self.starts.get_or_init(|| starts::Starts::of(&tree));
+                        builder.build_from_hir(&tree)
+                    }
                     None => builder.build(&self.expanded().source),
                 }
                 .map_err(Box::new)
@@ -262,6 +276,12 @@ impl LazyRegex {
                 panic!("a pack's rules compile (checked at load, or by cargo test): {e}")
             }
         }
+    }
+
+    /// Where its matches can start, when that is known: after it was
+    /// compiled (see [`LazyRegex::get`]).
+    pub fn starts(&self) -> Option<&starts::Starts> {
+        self.starts.get().and_then(Option::as_ref)
     }
 
     /// The expanded source.
