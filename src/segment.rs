@@ -284,6 +284,12 @@ fn starts_list_item(rest: &str) -> bool {
 
 /// Length of a leading list marker ("- ", "• ", "* ", "12. ") including its spaces.
 fn list_marker_len(rest: &str) -> Option<usize> {
+    // Most lines start with a letter: one byte tells (a line start is
+    // looked at twice, by the whitespace run before it and by itself).
+    let first = *rest.as_bytes().first()?;
+    if !(matches!(first, b'-' | b'*' | b'+') || first.is_ascii_digit() || first == 0xE2) {
+        return None;
+    }
     let marker_end = if rest.starts_with(['-', '*', '+']) {
         1
     } else if rest.starts_with('\u{2022}') {
