@@ -513,6 +513,10 @@ pattern = '[A-Z][a-z]{2}'
 id = "n.starts"
 field = "name"
 pattern = '(?:^|;\s)(?P<value>[a-z]+)\s(?:cat|dog)s?\b'
+[[rule]]
+id = "n.exact-alternative"
+field = "name"
+pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
 "#;
         let mut files = PackFiles::default();
         files
@@ -585,7 +589,7 @@ pattern = '(?:^|;\s)(?P<value>[a-z]+)\s(?:cat|dog)s?\b'
             .collect();
         assert_eq!(
             bounded,
-            [true, true, false, true, true, false, false, false]
+            [true, true, false, true, true, false, false, false, false]
         );
         assert_eq!(pack.rules[1].reach_back, Some(8));
         assert_eq!(pack.rules[5].reach_back, None);
@@ -599,7 +603,23 @@ pattern = '(?:^|;\s)(?P<value>[a-z]+)\s(?:cat|dog)s?\b'
             .collect();
         assert_eq!(
             starts,
-            [false, false, false, false, false, false, false, true]
+            [false, false, false, false, false, false, false, true, false]
+        );
+        // `hotdog` is all its alternation matched, `dog` begins it, and
+        // `cat` may also come after one or two letters.
+        let literals: Vec<(&str, bool, bool)> = pack.rules[8]
+            .literals
+            .iter()
+            .flatten()
+            .map(|l| (l.text.as_str(), l.bounded_before, l.bounded_after))
+            .collect();
+        assert_eq!(
+            literals,
+            [
+                ("cat", false, false),
+                ("dog", true, false),
+                ("hotdog", true, true)
+            ]
         );
     }
 }

@@ -302,21 +302,30 @@ fn class_chars(class: &Class) -> Option<Vec<char>> {
 
 /// A set of literals one of which every match contains, or `None`.
 fn required(hir: &Hir) -> Option<Vec<Literal>> {
+    Some(required_in(hir)?.into_iter().map(|(l, _)| l).collect())
+}
+
+/// [`required`], each literal with whether it is all that `hir` matched
+/// when the match holds it (an exact alternative, such as `men` in
+/// `(?:{{NOUN}}s|men)`): such a literal is bounded by what stands on both
+/// sides of `hir` (see [`Bounds`]); one at its start, by what stands before.
+fn required_in(hir: &Hir) -> Option<Vec<(Literal, bool)>> {
+    let partial = |set: Vec<Literal>| set.into_iter().map(|l| (l, false)).collect();
     if let HirKind::Concat(subs) = hir.kind() {
-        return best_factor(subs);
+        return best_factor(subs).map(partial);
     }
     if let Some(set) = exact(hir) {
         if set.iter().all(|s| !s.is_empty()) {
-            return Some(set.into_iter().map(Literal::plain).collect());
+            return Some(set.into_iter().map(|s| (Literal::plain(s), true)).collect());
         }
     }
     match hir.kind() {
-        HirKind::Capture(cap) => required(&cap.sub),
-        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub),
+        HirKind::Capture(cap) => required_in(&cap.sub),
+        HirKind::Repetition(rep) if rep.min >= 1 => required(&rep.sub).map(partial),
         HirKind::Alternation(subs) => {
             let mut set = Vec::new();
             for sub in subs {
-                set.extend(required(sub)?);
+                set.extend(required_in(sub)?);
                 if set.len() > MAX_REQUIRED {
                     return None;
                 }
@@ -357,10 +366,18 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
                 if let Some((start, set)) = prev {
                     candidates.push(bounded(subs, start..k, set, before[start]));
                 }
-                candidates.extend(
-                    required(sub)
-                        .map(|set| set.into_iter().map(|l| l.shifted(before[k])).collect()),
-                );
+                let bounds = Bounds::around(subs, k..k + 1);
+                candidates.extend(required_in(sub).map(|set| {
+                    set.into_iter()
+                        .map(|(l, whole)| {
+                            // A literal nothing of the part comes before
+                            // (reach 0) starts where the part starts.
+                            let at_start = whole || l.reach_back == Some(0);
+                            bounds.apply(l, at_start, whole)
+                        })
+                        .map(|l| l.shifted(before[k]))
+                        .collect()
+                }));
             }
         }
     }
@@ -371,42 +388,72 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
     candidates.into_iter().max_by_key(|set| score(set))
 }
 
-/// The strings of the run `subs[run]` as literals, each bounded on a side
-/// where the regex forces a non-word byte: a word-boundary assertion at
-/// the run's edge (for a literal with a word byte there), a text edge
-/// assertion, or a neighbouring part that always ends (starts) with a
-/// non-word byte, such as `\s`.
+/// The strings of the run `subs[run]` as literals, each bounded where the
+/// regex forces a non-word byte beside it (see [`Bounds`]).
 fn bounded(
     subs: &[Hir],
     run: Range<usize>,
     set: Vec<String>,
     reach_back: Option<usize>,
 ) -> Vec<Literal> {
-    let inner = &subs[run.clone()];
-    let looks_before = inner
-        .iter()
-        .take_while(|h| matches!(h.kind(), HirKind::Look(_)));
-    let looks_after = inner
-        .iter()
-        .rev()
-        .take_while(|h| matches!(h.kind(), HirKind::Look(_)));
-    let (word_before, edge_before) = looks(looks_before, true);
-    let (word_after, edge_after) = looks(looks_after, false);
-    let context_before =
-        edge_before || neighbour_nonword(subs[..run.start].iter().rev(), Side::End);
-    let context_after = edge_after || neighbour_nonword(subs[run.end..].iter(), Side::Start);
+    let bounds = Bounds::around(subs, run);
     set.into_iter()
         .map(|text| {
-            let first = text.bytes().next().is_some_and(is_word_byte);
-            let last = text.bytes().last().is_some_and(is_word_byte);
-            Literal {
-                bounded_before: context_before || (word_before && first),
-                bounded_after: context_after || (word_after && last),
+            let literal = Literal {
                 reach_back,
-                text,
-            }
+                ..Literal::plain(text)
+            };
+            bounds.apply(literal, true, true)
         })
         .collect()
+}
+
+/// What a concatenation forces on either side of what its parts
+/// `subs[run]` match: a word-boundary assertion there (a literal with a
+/// word byte at that edge then has a non-word byte beside it), a text edge
+/// assertion, or a neighbouring part that always ends (starts) with a
+/// non-word byte, such as `\s`.
+struct Bounds {
+    word_before: bool,
+    context_before: bool,
+    word_after: bool,
+    context_after: bool,
+}
+
+impl Bounds {
+    fn around(subs: &[Hir], run: Range<usize>) -> Bounds {
+        let is_look = |h: &&Hir| matches!(h.kind(), HirKind::Look(_));
+        // The assertions at an edge: those just outside the run, and those
+        // the run itself starts (ends) with; all hold at the same place.
+        let looks_before = subs[..run.start]
+            .iter()
+            .rev()
+            .take_while(is_look)
+            .chain(subs[run.clone()].iter().take_while(is_look));
+        let looks_after = subs[run.end..]
+            .iter()
+            .take_while(is_look)
+            .chain(subs[run.clone()].iter().rev().take_while(is_look));
+        let (word_before, edge_before) = looks(looks_before, true);
+        let (word_after, edge_after) = looks(looks_after, false);
+        Bounds {
+            word_before,
+            context_before: edge_before
+                || neighbour_nonword(subs[..run.start].iter().rev(), Side::End),
+            word_after,
+            context_after: edge_after || neighbour_nonword(subs[run.end..].iter(), Side::Start),
+        }
+    }
+
+    /// `literal` with these bounds too, on the sides where it stands at
+    /// the edge of what the run matched.
+    fn apply(&self, mut literal: Literal, at_start: bool, at_end: bool) -> Literal {
+        let first = literal.text.bytes().next().is_some_and(is_word_byte);
+        let last = literal.text.bytes().last().is_some_and(is_word_byte);
+        literal.bounded_before |= at_start && (self.context_before || (self.word_before && first));
+        literal.bounded_after |= at_end && (self.context_after || (self.word_after && last));
+        literal
+    }
 }
 
 /// Whether `looks` (the assertions at one edge of a run) hold a word
@@ -948,6 +995,22 @@ mod tests {
         );
         assert_eq!(lits(r"\d+(?:\s|x)man"), strings(&[" man", "xman"]));
         assert_eq!(lits(r"^Age:\s\d+"), strings(&["<age: "]));
+    }
+
+    #[test]
+    fn an_exact_alternative_is_bounded_by_what_stands_around_its_alternation() {
+        // `men` is all the alternation matched: `\s` before it, `\b` after.
+        // `cat`/`dog` begin a longer part: only `\s` reaches them.
+        assert_eq!(
+            lits(r"\d\s(?:(?:cat|dog)[a-z]*|men|women)\b"),
+            strings(&["<cat", "<dog", "<men>", "<women>"])
+        );
+        // An alternative inside a repetition is all of one copy: the first
+        // starts where the repetition starts, more copies may follow.
+        assert_eq!(
+            lits(r"\s(?:men|women|[a-z]+xyz){1,3}\b"),
+            strings(&["<men", "<women", "xyz"])
+        );
     }
 
     #[test]
