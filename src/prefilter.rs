@@ -727,6 +727,10 @@ pub struct Prefilter {
     /// Scanner pattern -> the rules that require that text, with the
     /// bounds each of them asks for.
     uses: Vec<Vec<Use>>,
+    /// Scanner pattern -> whether every use of it asks for a non-word byte
+    /// before it, and after it: an occurrence without is dropped at once
+    /// ("he" inside "the" and "when" is a third of all occurrences).
+    bounded_in_every_use: Vec<(bool, bool)>,
     /// Rules with no literal requirement: they run on every sentence.
     always: Vec<usize>,
     /// Rules searched sentence by sentence (no bound on their match
@@ -780,8 +784,18 @@ impl Prefilter {
                 });
             }
         }
+        let bounded_in_every_use = uses
+            .iter()
+            .map(|uses| {
+                (
+                    uses.iter().all(|u| u.bounded_before),
+                    uses.iter().all(|u| u.bounded_after),
+                )
+            })
+            .collect();
         Prefilter {
             sorted: SortedForms::new(literals),
+            bounded_in_every_use,
             first_scanner: OnceLock::new(),
             fast_scanner: OnceLock::new(),
             scanned: std::sync::atomic::AtomicU64::new(0),
@@ -891,6 +905,13 @@ impl Prefilter {
         let bytes = view.as_bytes();
         let mut sentence = 0;
         self.each_occurrence(bytes, scan, |id, start, end| {
+            let free_before = start == 0 || !is_word_byte(bytes[start - 1]);
+            let free_after = end == bytes.len() || !is_word_byte(bytes[end]);
+            let (before_needed, after_needed) = self.bounded_in_every_use[id];
+            if (before_needed && !free_before) || (after_needed && !free_after) {
+                return;
+            }
+            // Ends only grow: the sentence moves on from where it was.
             while sentence < sentences.len() && sentences[sentence].end < end {
                 sentence += 1;
             }
@@ -900,8 +921,6 @@ impl Prefilter {
             if start < range.start {
                 return;
             }
-            let free_before = start == 0 || !is_word_byte(bytes[start - 1]);
-            let free_after = end == bytes.len() || !is_word_byte(bytes[end]);
             let hit = Hit {
                 start: start as u32,
                 end: end as u32,
