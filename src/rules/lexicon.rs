@@ -214,10 +214,10 @@ impl Lexicon {
                     entry_of,
                 },
                 // Scans read short captured spans (a clause after "charged
-                // with"), by the tens of thousands in a batch: the contiguous
-                // NFA scans them about 1.7 times as fast as the non-contiguous one
-                // it is made from, and as fast as a DFA, which takes far
-                // longer to build.
+                // with"), by the tens of thousands in a batch: the
+                // contiguous NFA scans them about 1.7 times as fast as the
+                // non-contiguous one it is made from, and as fast as a DFA,
+                // which takes far longer to build.
                 Scale::Large => Scanner::Automaton {
                     automaton: AhoCorasickBuilder::new()
                         .match_kind(MatchKind::LeftmostLongest)
