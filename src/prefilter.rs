@@ -227,7 +227,7 @@ fn product(left: &[String], right: &[String]) -> Option<Vec<String>> {
 
 /// A class's ranges as code points, and whether it is a byte class (whose
 /// bytes above 0x7F are not characters).
-fn class_ranges(class: &Class) -> (Vec<(u32, u32)>, bool) {
+pub(crate) fn class_ranges(class: &Class) -> (Vec<(u32, u32)>, bool) {
     match class {
         Class::Unicode(c) => (
             c.ranges()
@@ -676,30 +676,30 @@ fn each_match_in_two(
     let (first, second) = (&text[..half], &text[second_from..]);
     let mut later = Vec::new();
     let mut keep = |id, end| later.push((id, end));
+    // One transition, on the byte read as ASCII lowercase.
+    let step = |sid, byte: u8| {
+        dfa.next_state(
+            aho_corasick::Anchored::No,
+            sid,
+            LOWERCASE[usize::from(byte)],
+        )
+    };
     let (mut a, mut b) = (start, start);
     let together = first.len().min(second.len());
     for i in 0..together {
-        a = dfa.next_state(
-            aho_corasick::Anchored::No,
-            a,
-            LOWERCASE[usize::from(first[i])],
-        );
-        b = dfa.next_state(
-            aho_corasick::Anchored::No,
-            b,
-            LOWERCASE[usize::from(second[i])],
-        );
+        a = step(a, first[i]);
+        b = step(b, second[i]);
         matches(a, i + 1, &mut found);
         if second_from + i >= half {
             matches(b, second_from + i + 1, &mut keep);
         }
     }
     for (i, &byte) in first.iter().enumerate().skip(together) {
-        a = dfa.next_state(aho_corasick::Anchored::No, a, LOWERCASE[usize::from(byte)]);
+        a = step(a, byte);
         matches(a, i + 1, &mut found);
     }
     for (i, &byte) in second.iter().enumerate().skip(together) {
-        b = dfa.next_state(aho_corasick::Anchored::No, b, LOWERCASE[usize::from(byte)]);
+        b = step(b, byte);
         if second_from + i >= half {
             matches(b, second_from + i + 1, &mut keep);
         }

@@ -10,7 +10,9 @@
 //! and a `memchr` for the bytes. Both give the same match: the leftmost
 //! place with a match, and there the same leftmost-first preference.
 
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use regex_syntax::hir::{Hir, HirKind, Look};
+
+use crate::prefilter::class_ranges;
 
 /// The places a pattern's matches can start (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,20 +29,13 @@ impl Starts {
     /// alternation) whose first part is an alternation of a `^` and of
     /// branches that each begin with one of a few bytes.
     pub fn of(tree: &Hir) -> Option<Starts> {
-        let first = match tree.kind() {
-            HirKind::Concat(parts) => parts.first()?,
-            _ => tree,
-        };
-        let HirKind::Alternation(branches) = first.kind() else {
+        let HirKind::Alternation(branches) = head(tree)?.kind() else {
             return None;
         };
         let mut at_start = false;
         let mut bytes = Vec::new();
         for branch in branches {
-            let head = match branch.kind() {
-                HirKind::Concat(parts) => parts.first()?,
-                _ => branch,
-            };
+            let head = head(branch)?;
             if matches!(head.kind(), HirKind::Look(Look::Start)) {
                 at_start = true;
             } else {
@@ -70,31 +65,29 @@ impl Starts {
     }
 }
 
+/// The first part of `hir`: its own first part when it is a
+/// concatenation, else itself.
+fn head(hir: &Hir) -> Option<&Hir> {
+    match hir.kind() {
+        HirKind::Concat(parts) => parts.first(),
+        _ => Some(hir),
+    }
+}
+
 /// The bytes the matches of a branch whose first part is `head` begin
 /// with, when that is an ASCII literal or a class of a few ASCII characters.
 fn first_bytes(head: &Hir) -> Option<Vec<u8>> {
     match head.kind() {
         HirKind::Literal(literal) => literal.0.first().filter(|b| b.is_ascii()).map(|&b| vec![b]),
-        HirKind::Class(Class::Bytes(class)) => {
-            let ranges = class.ranges();
-            let count: usize = ranges
-                .iter()
-                .map(|r| usize::from(r.end() - r.start()) + 1)
-                .sum();
-            (count <= MAX_BYTES && ranges.iter().all(|r| r.end().is_ascii()))
-                .then(|| ranges.iter().flat_map(|r| r.start()..=r.end()).collect())
-        }
-        HirKind::Class(Class::Unicode(class)) => {
-            let ranges = class.ranges();
-            let count: u32 = ranges
-                .iter()
-                .map(|r| r.end() as u32 - r.start() as u32 + 1)
-                .sum();
-            (count as usize <= MAX_BYTES && ranges.iter().all(|r| r.end().is_ascii())).then(|| {
+        HirKind::Class(class) => {
+            let (ranges, _) = class_ranges(class);
+            let count: u32 = ranges.iter().map(|&(start, end)| end - start + 1).sum();
+            let ascii = ranges.iter().all(|&(_, end)| end < 0x80);
+            (count as usize <= MAX_BYTES && ascii).then(|| {
                 ranges
                     .iter()
-                    .flat_map(|r| r.start()..=r.end())
-                    .map(|c| c as u8)
+                    .flat_map(|&(start, end)| start..=end)
+                    .map(|b| b as u8)
                     .collect()
             })
         }
