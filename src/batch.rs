@@ -776,7 +776,7 @@ fn read_whole(
     let id = Path::new(path)
         .file_stem()
         .map_or_else(|| "stdin".to_string(), |s| s.to_string_lossy().into_owned());
-    read_article(format, &id, path, &raw)
+    read_article(format, &id, path, raw)
 }
 
 /// The output path of an input under an output folder: its path below the

@@ -103,10 +103,5 @@ pub fn read_document(path: &Path) -> Result<Document> {
         .file_stem()
         .map_or_else(|| "-".to_string(), |s| s.to_string_lossy().into_owned());
     let format = InputFormat::from_path(path).unwrap_or(InputFormat::Text);
-    Ok(read_article(
-        format,
-        &id,
-        &path.display().to_string(),
-        &raw,
-    )?)
+    Ok(read_article(format, &id, &path.display().to_string(), raw)?)
 }

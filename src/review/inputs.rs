@@ -41,5 +41,5 @@ fn file_documents(path: &Path) -> Vec<Result<Document, SourceError>> {
     let id = path
         .file_stem()
         .map_or_else(|| "-".to_string(), |s| s.to_string_lossy().into_owned());
-    vec![read_article(format, &id, &shown, &raw)]
+    vec![read_article(format, &id, &shown, raw)]
 }

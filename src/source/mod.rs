@@ -9,6 +9,7 @@
 pub mod html;
 pub mod pdf;
 
+use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -51,12 +52,12 @@ pub fn read_article(
     format: InputFormat,
     id: &str,
     path: &str,
-    raw: &[u8],
+    raw: Vec<u8>,
 ) -> Result<Document, SourceError> {
     match format {
-        InputFormat::Text | InputFormat::Markdown => Ok(Document::from_bytes(id, path, raw)),
+        InputFormat::Text | InputFormat::Markdown => Ok(Document::from_vec(id, path, raw)),
         InputFormat::Html => {
-            let (decoded, replaced) = decode(raw);
+            let (decoded, replaced) = decode(&raw);
             let (title, text) = html::to_text(&decoded);
             let mut doc = Document::from_text(
                 id,
@@ -67,18 +68,18 @@ pub fn read_article(
                     ..Meta::default()
                 },
             );
-            doc.set_raw(raw, replaced);
+            doc.set_raw(&raw, replaced);
             Ok(doc)
         }
         InputFormat::Pdf => {
-            let text = pdf::to_text(raw).map_err(|message| SourceError::Format {
+            let text = pdf::to_text(&raw).map_err(|message| SourceError::Format {
                 path: path.to_string(),
                 message,
             })?;
             let (meta, body_start) = read_header(&text);
             let mut doc = Document::from_text(id, path, text, meta);
             doc.body_start = body_start;
-            doc.set_raw(raw, 0);
+            doc.set_raw(&raw, 0);
             Ok(doc)
         }
         InputFormat::Jsonl => Err(SourceError::Format {
@@ -212,13 +213,21 @@ pub struct Meta {
 impl Document {
     /// Decodes raw bytes into a document, reading a header when there is one.
     pub fn from_bytes(id: &str, path: &str, raw: &[u8]) -> Document {
-        let sha256 = hex(&Sha256::digest(raw));
-        let (text, replaced_bytes) = decode(raw);
+        Document::from_vec(id, path, raw.to_vec())
+    }
+
+    /// [`Document::from_bytes`] keeping `raw` as the text when it is valid
+    /// UTF-8: a copy of every article would cost a pass over it and fresh
+    /// memory for it.
+    pub fn from_vec(id: &str, path: &str, raw: Vec<u8>) -> Document {
+        let sha256 = hex(&Sha256::digest(&raw));
+        let bytes = raw.len() as u64;
+        let (text, replaced_bytes) = decode_owned(raw);
         let (meta, body_start) = read_header(&text);
         Document {
             id: id.to_string(),
             path: path.to_string(),
-            bytes: raw.len() as u64,
+            bytes,
             sha256,
             text,
             meta,
@@ -251,18 +260,41 @@ impl Document {
 }
 
 /// UTF-8 decoding that never fails: invalid sequences become U+FFFD.
-fn decode(raw: &[u8]) -> (String, usize) {
-    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+/// Valid text is borrowed, not copied.
+fn decode(raw: &[u8]) -> (Cow<'_, str>, usize) {
+    let raw = raw.strip_prefix(BOM).unwrap_or(raw);
     // SIMD validation: std's, on articles full of curly quotes, was 2% of
     // a batch's time. Its error says nothing; std's lossy decoding follows.
     match simdutf8::basic::from_utf8(raw) {
-        Ok(s) => (s.to_string(), 0),
+        Ok(s) => (Cow::Borrowed(s), 0),
         Err(_) => {
-            let text = String::from_utf8_lossy(raw).into_owned();
-            let replaced = text.matches('\u{FFFD}').count() - count_literal_replacement(raw);
-            (text, replaced)
+            let (text, replaced) = decode_lossy(raw);
+            (Cow::Owned(text), replaced)
         }
     }
+}
+
+/// [`decode`] of bytes it may keep: valid text becomes the string as it is.
+fn decode_owned(mut raw: Vec<u8>) -> (String, usize) {
+    if raw.starts_with(BOM) {
+        raw.drain(..BOM.len());
+    }
+    if simdutf8::basic::from_utf8(&raw).is_err() {
+        return decode_lossy(&raw);
+    }
+    // SAFETY: the line above validated exactly these bytes as UTF-8 (std's
+    // own check would read them a second time, more slowly).
+    (unsafe { String::from_utf8_unchecked(raw) }, 0)
+}
+
+/// The byte order mark a UTF-8 file may start with; not part of the text.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Text with every invalid sequence replaced, and how many were.
+fn decode_lossy(raw: &[u8]) -> (String, usize) {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let replaced = text.matches('\u{FFFD}').count() - count_literal_replacement(raw);
+    (text, replaced)
 }
 
 fn count_literal_replacement(raw: &[u8]) -> usize {
@@ -402,5 +434,16 @@ mod tests {
         assert!(doc.text.starts_with("ok "));
         assert_eq!(doc.replaced_bytes, 2);
         assert_eq!(doc.sha256.len(), 64);
+    }
+
+    #[test]
+    fn valid_text_keeps_its_bytes_less_the_bom_and_hashes_the_raw_input() {
+        let raw = "\u{FEFF}A \u{201C}quoted\u{201D} man.".as_bytes();
+        let doc = Document::from_bytes("a", "a.txt", raw);
+        assert_eq!(doc.text, "A \u{201C}quoted\u{201D} man.");
+        assert_eq!(doc.replaced_bytes, 0);
+        assert_eq!(doc.bytes, raw.len() as u64);
+        assert_eq!(doc.sha256, hex(&Sha256::digest(raw)));
+        assert_ne!(doc.sha256, hex(&Sha256::digest(doc.text.as_bytes())));
     }
 }
