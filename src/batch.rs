@@ -219,7 +219,13 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, reports: &mut Vec<Report>) {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        if path.is_dir() {
+        // The entry's type comes with the listing; only a link needs a
+        // look at what it points to (a system call per article otherwise).
+        let is_dir = match entry.file_type() {
+            Ok(kind) if !kind.is_symlink() => kind.is_dir(),
+            _ => path.is_dir(),
+        };
+        if is_dir {
             walk(&path, files, reports);
         } else if InputFormat::from_path(&path).is_some() {
             files.push(path);
@@ -755,7 +761,10 @@ fn read_whole(
             raw
         }
         Input::File { path: file, .. } => {
-            let size = std::fs::metadata(file).map_err(io)?.len();
+            // The size from the open file: looking the path up a second
+            // time is a system call per article.
+            let file = File::open(file).map_err(io)?;
+            let size = file.metadata().map_err(io)?.len();
             if size > max {
                 return Err(SourceError::TooLarge {
                     path: path.to_string(),
@@ -763,7 +772,9 @@ fn read_whole(
                     limit: max,
                 });
             }
-            std::fs::read(file).map_err(io)?
+            let mut raw = Vec::with_capacity(size as usize);
+            file.take(max + 1).read_to_end(&mut raw).map_err(io)?;
+            raw
         }
     };
     if raw.len() as u64 > max {
