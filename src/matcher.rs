@@ -13,6 +13,7 @@ use regex_automata::{Anchored, Input, Match, Span};
 use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
 use crate::prefilter::Hit;
+use crate::rules::lead::{Lead, LeadCache};
 use crate::rules::split::{Split, SplitCache};
 use crate::rules::starts::Starts;
 use crate::rules::{Pack, Rule, Scale};
@@ -43,6 +44,10 @@ pub struct Scratch {
     pub scale: Scale,
     /// When set, what matching costs is added up here.
     pub profile: Option<MatchProfile>,
+    /// Build each rule's lead (see [`crate::rules::lead`]) before its first
+    /// hit, not after [`LEAD_AFTER_HITS`] of them: what tests of short
+    /// texts need to exercise leads (a batch gains nothing from it).
+    pub leads_at_once: bool,
 }
 
 /// What matching cost, while [`Scratch::profile`] is set.
@@ -95,11 +100,17 @@ impl Scratch {
             .count()
     }
 
-    fn for_rule<'a>(&mut self, index: usize, rule: &'a Rule) -> Searcher<'a, '_> {
+    /// The search state of rule `index`, about to search `hits` more hits.
+    fn for_rule<'a>(&mut self, index: usize, rule: &'a Rule, hits: usize) -> Searcher<'a, '_> {
         if self.rules.len() <= index {
             self.rules.resize_with(index + 1, || None);
         }
         let scale = self.scale;
+        let lead_after = if self.leads_at_once {
+            0
+        } else {
+            LEAD_AFTER_HITS
+        };
         let regex = rule.regex.get(scale);
         let slot = &mut self.rules[index];
         // A cache only serves the regex that made it.
@@ -110,9 +121,31 @@ impl Scratch {
                 caps: regex.create_captures(),
                 captured: 0,
                 split: None,
+                hits: 0,
+                lead: None,
             });
         }
         let search = slot.as_mut().expect("just filled");
+        search.hits = search
+            .hits
+            .saturating_add(hits.try_into().unwrap_or(u32::MAX));
+        // A lead costs about as much to build as the rule: it waits until
+        // the rule has shown it has hits to rule out (a small batch would
+        // spend more building leads than they save it).
+        if search.lead.is_none() && search.hits >= lead_after && scale == Scale::Large {
+            search.lead = Some(
+                rule.factor
+                    .and_then(|factor| rule.regex.lead(factor, &rule.lead_ins))
+                    .map(Lead::create_cache),
+            );
+        }
+        let lead = match (search.lead.as_mut(), rule.factor) {
+            (Some(Some(cache)), Some(factor)) => rule
+                .regex
+                .lead(factor, &rule.lead_ins)
+                .map(|lead| (lead, cache)),
+            _ => None,
+        };
         // Only the DFAs of the large scale make the split cheaper than the
         // engine's own capture search, and only for matches of unbounded
         // length (the backtracker's cost grows with the match's). Its parts
@@ -137,6 +170,7 @@ impl Scratch {
             cache: &mut search.cache,
             caps: &mut search.caps,
             captured: &mut search.captured,
+            lead,
         }
     }
 }
@@ -152,7 +186,16 @@ struct RuleSearch {
     /// Search state of the rule's split, once it was asked for (`None`
     /// inside: the rule does not split).
     split: Option<Option<SplitCache>>,
+    /// Hits searched so far (see [`LEAD_AFTER_HITS`]).
+    hits: u32,
+    /// Search state of the rule's lead, once it was asked for (`None`
+    /// inside: the rule has none).
+    lead: Option<Option<LeadCache>>,
 }
+
+/// A rule with a lead (see [`crate::rules::lead`]) builds it once this many
+/// of its hits were searched on a thread.
+pub const LEAD_AFTER_HITS: u32 = 2048;
 
 /// A rule of unbounded match length whose capture search has run this
 /// often on a thread gets its pattern split (see [`crate::rules::split`]).
@@ -170,9 +213,19 @@ struct Searcher<'r, 's> {
     cache: &'s mut meta::Cache,
     caps: &'s mut Captures,
     captured: &'s mut u32,
+    lead: Option<(&'r Lead, &'s mut LeadCache)>,
 }
 
 impl Searcher<'_, '_> {
+    /// False when no match can hold the literal occurrence at `at` in
+    /// `sentence` (see [`crate::rules::lead`]).
+    fn may_hold(&mut self, sentence: &str, at: usize) -> bool {
+        match self.lead.as_mut() {
+            Some((lead, cache)) => lead.may_end_at(cache, sentence, 0, at),
+            None => true,
+        }
+    }
+
     /// The leftmost-first match in `input` and the span of the group
     /// wanted (the whole match when that group took no part in it).
     /// When the places a match can start are known, only those are tried,
@@ -313,7 +366,7 @@ fn match_rule(
     let rule = &pack.rules[index];
     let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
     let scale = scratch.scale;
-    let searcher = scratch.for_rule(index, rule);
+    let searcher = scratch.for_rule(index, rule, hits.len());
     for_each_match(
         searcher,
         rule.reach_back,
@@ -373,6 +426,9 @@ fn match_rule(
 /// holds comes later and finds it with a window of its own. Without a
 /// bound, a hit (the sentence's first) stands for its sentence, searched to
 /// its end from the hit, less the most a match can hold before its literal.
+/// A hit the rule's lead rules out is passed over: a match holds another.
+/// (Nothing else changes: a match found is one the hits that hold it would
+/// find, and `pos` moves only past text searched.)
 fn for_each_match(
     mut searcher: Searcher,
     reach_back: Option<usize>,
@@ -392,6 +448,11 @@ fn for_each_match(
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
         let range = &doc.sentences[sentence];
+        let passed_over = hit_start < pos.max(range.start)
+            || !searcher.may_hold(&doc.view[range.clone()], hit_start - range.start);
+        if passed_over {
+            continue;
+        }
         loop {
             let searched = if whole_sentences {
                 pos < range.end
@@ -517,6 +578,18 @@ pattern = '(?:^|;\s)(?P<value>[a-z]+)\s(?:cat|dog)s?\b'
 id = "n.exact-alternative"
 field = "name"
 pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
+[[rule]]
+id = "n.lead"
+field = "name"
+pattern = '\b(?:an?|one)\s(?:[a-z]{3}\s)?(?P<value>cat|dog)s?\b'
+[[rule]]
+id = "n.lead-unbounded"
+field = "name"
+pattern = '\b(?:an?|the)\s[a-z]+\s(?P<value>cat|dog)[a-z]*'
+[[rule]]
+id = "n.lead-in"
+field = "name"
+pattern = '[xs]+(?:dog|catdog)'
 "#;
         let mut files = PackFiles::default();
         files
@@ -530,13 +603,13 @@ pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
         #[test]
         fn windows_find_what_a_full_scan_finds(
             tokens in proptest::collection::vec(
-                prop::sample::select(vec!["cat", "dog", "catdog", "x", "s", " ", ". ", "Cat", "DOG", "\n\n", "hotdog", "; ", ";"]),
+                prop::sample::select(vec!["cat", "dog", "catdog", "x", "s", " ", ". ", "Cat", "DOG", "\n\n", "hotdog", "; ", ";", "a ", "An ", "one ", "the ", "big "]),
                 0..40,
             )
         ) {
             let filtered = pack();
             let mut unfiltered = pack();
-            unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[]);
+            unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[], &[]);
             let text = tokens.concat();
             let doc = segment(&text, &[]);
             let found = find_mentions(&filtered, &doc, RuleSelection::All);
@@ -546,6 +619,15 @@ pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
                 &found,
                 &find_mentions_with(&filtered, &doc, RuleSelection::All, &mut large),
                 "the lazy DFA finds what the NFA scale find"
+            );
+            let mut leads = Scratch {
+                leads_at_once: true,
+                ..Scratch::for_scale(Scale::Large)
+            };
+            prop_assert_eq!(
+                &found,
+                &find_mentions_with(&filtered, &doc, RuleSelection::All, &mut leads),
+                "hits the leads rule out are held by no match"
             );
         }
 
@@ -589,7 +671,31 @@ pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
             .collect();
         assert_eq!(
             bounded,
-            [true, true, false, true, true, false, false, false, false]
+            [true, true, false, true, true, false, false, false, false, true, false, false]
+        );
+        // Where the literals start, and what may come before them there.
+        let leads: Vec<Option<(usize, &[String])>> = pack
+            .rules
+            .iter()
+            .map(|r| r.factor.map(|f| (f, r.lead_ins.as_slice())))
+            .collect();
+        let cat = ["cat".to_string()];
+        assert_eq!(
+            leads,
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some((1, &[][..])),
+                None,
+                None,
+                None,
+                Some((4, &[][..])),
+                Some((4, &[][..])),
+                Some((1, &cat[..]))
+            ]
         );
         assert_eq!(pack.rules[1].reach_back, Some(8));
         assert_eq!(pack.rules[5].reach_back, None);
@@ -603,7 +709,7 @@ pattern = '\s(?:(?:cat|dog)[a-z]*|[a-z]{1,2}cat|hotdog)\b'
             .collect();
         assert_eq!(
             starts,
-            [false, false, false, false, false, false, false, true, false]
+            [false, false, false, false, false, false, false, true, false, false, false, false]
         );
         // `hotdog` is all its alternation matched, `dog` begins it, and
         // `cat` may also come after one or two letters.

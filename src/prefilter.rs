@@ -140,16 +140,83 @@ pub fn required_literals(pattern: &str) -> Option<Vec<Literal>> {
 
 /// [`required_literals`] of an already parsed pattern.
 pub fn literals_of(hir: &Hir) -> Option<Vec<Literal>> {
-    let set = minimal(required(hir)?);
-    set.iter().all(Literal::is_useful).then_some(set)
+    requirement_of(hir).literals
+}
+
+/// What every match of a pattern holds (see [`requirement_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// See [`required_literals`].
+    pub literals: Option<Vec<Literal>>,
+    /// When the pattern is a concatenation whose part `k` starts where
+    /// every literal occurrence of a match starts, and the parts before it
+    /// cannot match nothing: then the
+    /// parts before `k` match exactly the text before the occurrence, back
+    /// to the match start. An occurrence they cannot end at is held by no
+    /// match (see [`crate::rules::lead`]).
+    pub factor: Option<usize>,
+    /// What may stand between where part `factor` starts and a literal
+    /// occurrence: the start of a longer literal a shorter one stands for
+    /// (`wo` when `man` stands for `woman`), lowercase, sorted; the empty
+    /// string is always allowed and not listed.
+    pub lead_ins: Vec<String>,
+}
+
+/// The literals of `hir` (see [`required_literals`]) and the part of it
+/// they start, when there is one.
+pub fn requirement_of(hir: &Hir) -> Requirement {
+    let (set, factor) = match hir.kind() {
+        HirKind::Concat(subs) => match best_factor(subs) {
+            // Parts before the literals that can match nothing would rule
+            // no occurrence out.
+            Some((set, factor)) => (
+                set,
+                factor.filter(|&k| {
+                    subs[..k]
+                        .iter()
+                        .any(|part| part.properties().minimum_len() != Some(0))
+                }),
+            ),
+            None => return Requirement::none(),
+        },
+        _ => match required(hir) {
+            Some(set) => (set, None),
+            None => return Requirement::none(),
+        },
+    };
+    let (set, lead_ins) = minimal(set);
+    if !set.iter().all(Literal::is_useful) {
+        return Requirement::none();
+    }
+    Requirement {
+        literals: Some(set),
+        lead_ins: if factor.is_some() {
+            lead_ins
+        } else {
+            Vec::new()
+        },
+        factor,
+    }
+}
+
+impl Requirement {
+    fn none() -> Requirement {
+        Requirement {
+            literals: None,
+            factor: None,
+            lead_ins: Vec::new(),
+        }
+    }
 }
 
 /// Drops every literal whose occurrences imply an occurrence of another
-/// one of the set.
-fn minimal(mut set: Vec<Literal>) -> Vec<Literal> {
+/// one of the set. Also gives what comes before a kept literal inside the
+/// longer ones it now stands for (see [`Requirement::lead_ins`]).
+fn minimal(mut set: Vec<Literal>) -> (Vec<Literal>, Vec<String>) {
     set.sort_by(|a, b| a.text.len().cmp(&b.text.len()).then_with(|| a.cmp(b)));
     set.dedup();
     let mut kept: Vec<Literal> = Vec::new();
+    let mut lead_ins = std::collections::BTreeSet::new();
     for literal in set {
         let implied = kept
             .iter_mut()
@@ -159,12 +226,15 @@ fn minimal(mut set: Vec<Literal>) -> Vec<Literal> {
             Some((k, at)) => {
                 let reach = literal.reach_back.map(|r| r + at);
                 k.reach_back = k.reach_back.zip(reach).map(|(a, b)| a.max(b));
+                if at > 0 {
+                    lead_ins.insert(literal.text[..at].to_string());
+                }
             }
             None => kept.push(literal),
         }
     }
     kept.sort();
-    kept
+    (kept, lead_ins.into_iter().collect())
 }
 
 /// Every string `hir` can match, when that set is finite and small.
@@ -312,7 +382,7 @@ fn required(hir: &Hir) -> Option<Vec<Literal>> {
 fn required_in(hir: &Hir) -> Option<Vec<(Literal, bool)>> {
     let partial = |set: Vec<Literal>| set.into_iter().map(|l| (l, false)).collect();
     if let HirKind::Concat(subs) = hir.kind() {
-        return best_factor(subs).map(partial);
+        return best_factor(subs).map(|(set, _)| partial(set));
     }
     if let Some(set) = exact(hir) {
         if set.iter().all(|s| !s.is_empty()) {
@@ -338,8 +408,9 @@ fn required_in(hir: &Hir) -> Option<Vec<(Literal, bool)>> {
 
 /// The most selective requirement among the parts of a concatenation: runs of
 /// adjacent exact parts are joined into longer literals, other parts are
-/// asked for their own requirement.
-fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
+/// asked for their own requirement. With it, the part every one of its
+/// literals starts, when they all start one.
+fn best_factor(subs: &[Hir]) -> Option<(Vec<Literal>, Option<usize>)> {
     // before[k]: the longest the parts before part k can be.
     let before: Vec<Option<usize>> = std::iter::once(Some(0))
         .chain(subs.iter().scan(Some(0usize), |total, sub| {
@@ -349,7 +420,7 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
             Some(*total)
         }))
         .collect();
-    let mut candidates: Vec<Vec<Literal>> = Vec::new();
+    let mut candidates: Vec<(Vec<Literal>, Option<usize>)> = Vec::new();
     // The current run of exact parts: where it starts, and its strings.
     let mut run: Option<(usize, Vec<String>)> = None;
     for (k, sub) in subs.iter().enumerate() {
@@ -357,35 +428,42 @@ fn best_factor(subs: &[Hir]) -> Option<Vec<Literal>> {
             (Some(set), Some((start, prev))) => match product(&prev, &set) {
                 Some(joined) => run = Some((start, joined)),
                 None => {
-                    candidates.push(bounded(subs, start..k, prev, before[start]));
+                    candidates.push((bounded(subs, start..k, prev, before[start]), Some(start)));
                     run = Some((k, set));
                 }
             },
             (Some(set), None) => run = Some((k, set)),
             (None, prev) => {
                 if let Some((start, set)) = prev {
-                    candidates.push(bounded(subs, start..k, set, before[start]));
+                    candidates.push((bounded(subs, start..k, set, before[start]), Some(start)));
                 }
                 let bounds = Bounds::around(subs, k..k + 1);
                 candidates.extend(required_in(sub).map(|set| {
-                    set.into_iter()
+                    let mut all_at_start = true;
+                    let set = set
+                        .into_iter()
                         .map(|(l, whole)| {
                             // A literal nothing of the part comes before
                             // (reach 0) starts where the part starts.
                             let at_start = whole || l.reach_back == Some(0);
+                            all_at_start &= at_start;
                             bounds.apply(l, at_start, whole)
                         })
                         .map(|l| l.shifted(before[k]))
-                        .collect()
+                        .collect();
+                    (set, all_at_start.then_some(k))
                 }));
             }
         }
     }
     if let Some((start, set)) = run {
-        candidates.push(bounded(subs, start..subs.len(), set, before[start]));
+        candidates.push((
+            bounded(subs, start..subs.len(), set, before[start]),
+            Some(start),
+        ));
     }
-    candidates.retain(|set| set.iter().all(Literal::is_useful));
-    candidates.into_iter().max_by_key(|set| score(set))
+    candidates.retain(|(set, _)| set.iter().all(Literal::is_useful));
+    candidates.into_iter().max_by_key(|(set, _)| score(set))
 }
 
 /// The strings of the run `subs[run]` as literals, each bounded where the
@@ -734,8 +812,11 @@ pub struct Prefilter {
     /// Rules with no literal requirement: they run on every sentence.
     always: Vec<usize>,
     /// Rules searched sentence by sentence (no bound on their match
-    /// length): one hit per sentence is all they need.
+    /// length) ...
     per_sentence: Vec<bool>,
+    /// ... of which these need one hit per sentence, the first: the others
+    /// rule hits out one by one (see [`crate::rules::lead`]) and want them all.
+    first_hit_only: Vec<bool>,
     rule_count: usize,
 }
 
@@ -760,8 +841,13 @@ pub struct Hit {
 
 impl Prefilter {
     /// Builds the prefilter from each rule's literal set (`None` = always
-    /// run) and the longest match it can give (`None` = no bound).
-    pub fn new(rule_literals: &[Option<Vec<Literal>>], max_lens: &[Option<usize>]) -> Prefilter {
+    /// run), the longest match it can give (`None` = no bound), and whether
+    /// it wants every hit in a sentence it searches whole.
+    pub fn new(
+        rule_literals: &[Option<Vec<Literal>>],
+        max_lens: &[Option<usize>],
+        every_hit: &[bool],
+    ) -> Prefilter {
         let mut literals: Vec<String> = Vec::new();
         let mut uses: Vec<Vec<Use>> = Vec::new();
         let mut always = Vec::new();
@@ -784,6 +870,11 @@ impl Prefilter {
                 });
             }
         }
+        let per_sentence: Vec<bool> = (0..rule_literals.len())
+            .map(|rule| {
+                rule_literals[rule].is_none() || max_lens.get(rule).is_none_or(Option::is_none)
+            })
+            .collect();
         let bounded_in_every_use = uses
             .iter()
             .map(|uses| {
@@ -801,11 +892,12 @@ impl Prefilter {
             scanned: std::sync::atomic::AtomicU64::new(0),
             uses,
             always,
-            per_sentence: (0..rule_literals.len())
-                .map(|rule| {
-                    rule_literals[rule].is_none() || max_lens.get(rule).is_none_or(Option::is_none)
-                })
+            first_hit_only: per_sentence
+                .iter()
+                .enumerate()
+                .map(|(rule, &whole)| whole && !every_hit.get(rule).copied().unwrap_or(false))
                 .collect(),
+            per_sentence,
             rule_count: rule_literals.len(),
         }
     }
@@ -932,7 +1024,7 @@ impl Prefilter {
                     let seen = hits
                         .last()
                         .is_some_and(|last| last.sentence == hit.sentence);
-                    if !(seen && self.per_sentence[u.rule]) {
+                    if !(seen && self.first_hit_only[u.rule]) {
                         hits.push(hit);
                     }
                 }
@@ -1066,8 +1158,10 @@ mod tests {
                 None,
                 Some(vec![literal("he", true)]),
                 Some(vec![literal("he", true)]),
+                Some(vec![literal("he", true)]),
             ],
-            &[Some(10), None, Some(10), None],
+            &[Some(10), None, Some(10), None, None],
+            &[false, false, false, false, true],
         );
         for scan in [Scan::Sorted, Scan::Nfa, Scan::Dfa] {
             let view = "He was ARRESTED. Nothing here. The man said he knew.";
@@ -1086,6 +1180,7 @@ mod tests {
             let hits = pre.candidates_by(view, &[0..16, 17..24], scan);
             assert_eq!(hits[3].len(), 2, "unbounded: one hit per sentence");
             assert_eq!(hits[2].len(), 3, "bounded: every hit");
+            assert_eq!(hits[4].len(), 3, "unbounded, asking for every hit");
         }
     }
 
@@ -1101,6 +1196,7 @@ mod tests {
                 literal("shed", false),
             ])],
             &[None],
+            &[false],
         );
         for scan in [Scan::Sorted, Scan::Nfa, Scan::Dfa] {
             let mut order = Vec::new();

@@ -12,6 +12,7 @@ pub mod ahead;
 mod alternation;
 pub mod embedded;
 pub mod expand;
+pub mod lead;
 pub mod lexicon;
 mod schema;
 mod splice;
@@ -50,6 +51,8 @@ pub struct LazyRegex {
     compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
     /// The pattern cut around its value group, for [`Scale::Large`].
     split: std::sync::OnceLock<Option<split::Split>>,
+    /// What comes before its literals, for [`Scale::Large`] (see [`lead`]).
+    lead: std::sync::OnceLock<Option<Box<lead::Lead>>>,
     /// Where its matches can start, when that is known (see [`starts`]):
     /// set by the first compilation, from the tree it compiles.
     starts: std::sync::OnceLock<Option<starts::Starts>>,
@@ -197,6 +200,7 @@ impl LazyRegex {
             expansion,
             compiled: Default::default(),
             split: Default::default(),
+            lead: Default::default(),
             starts: Default::default(),
         }
     }
@@ -259,6 +263,19 @@ impl LazyRegex {
                 )
             })
             .as_ref()
+    }
+
+    /// Its lead (see [`lead`]) from part `factor` of its top-level
+    /// concatenation, built now if not yet; `None` when it has none.
+    pub fn lead(&self, factor: usize, lead_ins: &[String]) -> Option<&lead::Lead> {
+        self.lead
+            .get_or_init(|| {
+                let tree = self
+                    .spliced_tree()
+                    .or_else(|| splice::parser().parse(self.as_str()).ok())?;
+                lead::Lead::new(&tree, factor, lead_ins).map(Box::new)
+            })
+            .as_deref()
     }
 
     /// The regex compiled for `scale` (now, if not yet).
@@ -380,6 +397,12 @@ pub struct Rule {
     /// The most bytes a match can hold before the occurrence of its literal
     /// that the prefilter reports (`None`: no bound, or no literals).
     pub reach_back: Option<usize>,
+    /// The part of the pattern's top-level concatenation where its literals
+    /// start, when there is one, and what may stand before a literal there
+    /// (see [`crate::prefilter::Requirement`]): what [`lead`] is built from.
+    pub factor: Option<usize>,
+    /// See [`crate::prefilter::Requirement::lead_ins`].
+    pub lead_ins: Vec<String>,
     /// Positive examples.
     pub examples: Vec<Example>,
     /// Texts that must give nothing.
@@ -756,6 +779,7 @@ impl<'a> Loader<'a> {
             prefilter: crate::prefilter::Prefilter::new(
                 &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
                 &rules.iter().map(|r| r.max_len).collect::<Vec<_>>(),
+                &rules.iter().map(|r| r.factor.is_some()).collect::<Vec<_>>(),
             ),
             rules,
         })
@@ -772,7 +796,7 @@ impl<'a> Loader<'a> {
             let prepared = match self.first_check(&path, &raw, &mut ids) {
                 Some((at, message)) => Prepared::Failed { at, message },
                 None => match defs.try_expand(raw.pattern.get_ref()) {
-                    Ok(expanded) => Prepared::Expanded(LazyRegex::new(expanded)),
+                    Ok(expanded) => Prepared::Expanded(Box::new(LazyRegex::new(expanded))),
                     Err(message) => Prepared::Failed {
                         at: raw.pattern.span().start,
                         message: format!("rule {}: {message}", raw.id.get_ref()),
@@ -798,7 +822,10 @@ impl<'a> Loader<'a> {
                     self.problem(&path, raw.pattern.span().start, message);
                 }
                 (Prepared::Expanded(regex), Some(Ok(shape))) => {
-                    let analysis = Analysis { regex, shape };
+                    let analysis = Analysis {
+                        regex: *regex,
+                        shape,
+                    };
                     rules.extend(self.compile_rule(&path, raw, analysis, &defs.lexicons));
                 }
                 (Prepared::Expanded(_), None) => {
@@ -936,6 +963,8 @@ impl<'a> Loader<'a> {
                     names,
                     literals,
                     max_len,
+                    factor,
+                    lead_ins,
                 },
         } = analysis;
         let capture = match raw.capture.as_ref() {
@@ -1043,6 +1072,8 @@ impl<'a> Loader<'a> {
             }),
             literals,
             max_len,
+            factor,
+            lead_ins,
             examples,
             counter_examples,
             description: raw.description,
@@ -1152,7 +1183,7 @@ fn in_parallel<T: Sync, R: Send>(
 /// A rule after its first pass.
 enum Prepared {
     /// Its pattern, expanded and ready to parse and compile.
-    Expanded(LazyRegex),
+    Expanded(Box<LazyRegex>),
     /// A problem found at byte `at` of the rule file.
     Failed { at: usize, message: String },
 }
@@ -1172,6 +1203,12 @@ pub struct Shape {
     names: Vec<(String, usize)>,
     literals: Option<Vec<crate::prefilter::Literal>>,
     max_len: Option<usize>,
+    /// See [`crate::prefilter::Requirement::factor`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    factor: Option<usize>,
+    /// See [`crate::prefilter::Requirement::lead_ins`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    lead_ins: Vec<String>,
 }
 
 /// Parses a rule's pattern (and compiles it now when `eager`), or says why
@@ -1191,10 +1228,25 @@ fn analyse(id: &str, regex: &LazyRegex, eager: bool) -> Result<Shape, String> {
             });
         }
     }
+    let required = crate::prefilter::requirement_of(&hir);
+    // A pattern anchored at its start, or that can start only at a few
+    // places (see [`starts`]), is searched there faster than a lead reads
+    // back from each of its hits: it gets none.
+    let few_starts = hir
+        .properties()
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::Start)
+        || starts::Starts::of(&hir).is_some();
+    let (factor, lead_ins) = match required.factor {
+        Some(factor) if !few_starts => (Some(factor), required.lead_ins),
+        _ => (None, Vec::new()),
+    };
     Ok(Shape {
         names: capture_names(&hir),
-        literals: crate::prefilter::literals_of(&hir),
+        literals: required.literals,
         max_len: hir.properties().maximum_len(),
+        factor,
+        lead_ins,
     })
 }
 
