@@ -150,10 +150,10 @@ pub struct Requirement {
     pub literals: Option<Vec<Literal>>,
     /// When the pattern is a concatenation whose part `k` starts where
     /// every literal occurrence of a match starts, and the parts before it
-    /// cannot match nothing: then the
-    /// parts before `k` match exactly the text before the occurrence, back
-    /// to the match start. An occurrence they cannot end at is held by no
-    /// match (see [`crate::rules::lead`]).
+    /// cannot match nothing: `k`. Those parts then match exactly the text
+    /// from the match start to the occurrence (or to a lead-in before it),
+    /// and an occurrence they cannot end at is held by no match (see
+    /// [`crate::rules::lead`]).
     pub factor: Option<usize>,
     /// What may stand between where part `factor` starts and a literal
     /// occurrence: the start of a longer literal a shorter one stands for

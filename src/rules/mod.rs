@@ -398,8 +398,8 @@ pub struct Rule {
     /// that the prefilter reports (`None`: no bound, or no literals).
     pub reach_back: Option<usize>,
     /// The part of the pattern's top-level concatenation where its literals
-    /// start, when there is one, and what may stand before a literal there
-    /// (see [`crate::prefilter::Requirement`]): what [`lead`] is built from.
+    /// start, when the rule has a lead (see [`lead`] and
+    /// [`crate::prefilter::Requirement::factor`]).
     pub factor: Option<usize>,
     /// See [`crate::prefilter::Requirement::lead_ins`].
     pub lead_ins: Vec<String>,
