@@ -416,7 +416,8 @@ pub struct Rule {
 /// Sentence segmentation settings.
 #[derive(Debug, Clone, Default)]
 pub struct SegmentConfig {
-    /// Tokens ending in '.' that do not end a sentence ("U.S.", "Mr.", "Jan.").
+    /// Tokens ending in '.' that do not end a sentence ("U.S.", "Mr.", "Jan."),
+    /// sorted: they are looked up by binary search.
     pub abbreviations: Vec<String>,
 }
 
@@ -768,7 +769,12 @@ impl<'a> Loader<'a> {
             lexicons,
             subpatterns: defs.subpatterns.clone(),
             segment: SegmentConfig {
-                abbreviations: manifest.segment.abbreviations,
+                abbreviations: {
+                    let mut list = manifest.segment.abbreviations;
+                    list.sort_unstable();
+                    list.dedup();
+                    list
+                },
             },
             assembly: AssemblyConfig {
                 window: manifest.assembly.window,
