@@ -133,17 +133,10 @@ impl Scratch {
         // the rule has shown it has hits to rule out (a small batch would
         // spend more building leads than they save it).
         if search.lead.is_none() && search.hits >= lead_after && scale == Scale::Large {
-            search.lead = Some(
-                rule.factor
-                    .and_then(|factor| rule.regex.lead(factor, &rule.lead_ins))
-                    .map(Lead::create_cache),
-            );
+            search.lead = Some(rule.lead().map(Lead::create_cache));
         }
-        let lead = match (search.lead.as_mut(), rule.factor) {
-            (Some(Some(cache)), Some(factor)) => rule
-                .regex
-                .lead(factor, &rule.lead_ins)
-                .map(|lead| (lead, cache)),
+        let lead = match search.lead.as_mut() {
+            Some(Some(cache)) => rule.lead().zip(Some(cache)),
             _ => None,
         };
         // Only the DFAs of the large scale make the split cheaper than the

@@ -169,14 +169,7 @@ pub fn requirement_of(hir: &Hir) -> Requirement {
         HirKind::Concat(subs) => match best_factor(subs) {
             // Parts before the literals that can match nothing would rule
             // no occurrence out.
-            Some((set, factor)) => (
-                set,
-                factor.filter(|&k| {
-                    subs[..k]
-                        .iter()
-                        .any(|part| part.properties().minimum_len() != Some(0))
-                }),
-            ),
+            Some((set, factor)) => (set, factor.filter(|&k| min_len(&subs[..k]) > 0)),
             None => return Requirement::none(),
         },
         _ => match required(hir) {
@@ -235,6 +228,14 @@ fn minimal(mut set: Vec<Literal>) -> (Vec<Literal>, Vec<String>) {
     }
     kept.sort();
     (kept, lead_ins.into_iter().collect())
+}
+
+/// The fewest bytes `parts` in a row can match.
+pub(crate) fn min_len(parts: &[Hir]) -> usize {
+    parts
+        .iter()
+        .map(|part| part.properties().minimum_len().unwrap_or(0))
+        .sum()
 }
 
 /// Every string `hir` can match, when that set is finite and small.

@@ -18,7 +18,9 @@
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson;
 use regex_automata::{Anchored, Input};
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, Hir, HirKind};
+
+use crate::prefilter::min_len;
 
 /// Lead caches stay small: a rule's lead sees a few bytes before each hit
 /// (a cache that fills up is cleared and filled again, or the search gives
@@ -112,26 +114,14 @@ impl Lead {
 /// least to stand for the whole lead.
 const SELECTIVE_LEN: usize = 3;
 
-/// The fewest bytes `parts` in a row can match.
-fn min_len(parts: &[Hir]) -> usize {
-    parts
-        .iter()
-        .map(|part| part.properties().minimum_len().unwrap_or(0))
-        .sum()
-}
-
 /// `text` matched ASCII-case-insensitively, as the prefilter finds literals.
 fn caseless(text: &str) -> Hir {
     Hir::concat(
         text.bytes()
             .map(|b| {
-                let (lower, upper) = (b.to_ascii_lowercase(), b.to_ascii_uppercase());
-                Hir::class(regex_syntax::hir::Class::Bytes(
-                    regex_syntax::hir::ClassBytes::new([
-                        regex_syntax::hir::ClassBytesRange::new(lower, lower),
-                        regex_syntax::hir::ClassBytesRange::new(upper, upper),
-                    ]),
-                ))
+                let mut class = ClassBytes::new([ClassBytesRange::new(b, b)]);
+                class.case_fold_simple();
+                Hir::class(Class::Bytes(class))
             })
             .collect(),
     )

@@ -224,10 +224,7 @@ impl LazyRegex {
                 // The tree the engine would parse, parsed here so that its
                 // starts are read off it; a pattern that does not parse is
                 // left to the engine, for its error.
-                let tree = self
-                    .spliced_tree()
-                    .or_else(|| splice::parser().parse(&self.expanded().source).ok());
-                match tree {
+                match self.tree() {
                     Some(tree) => {
                         self.starts.get_or_init(|| starts::Starts::of(&tree));
                         builder.build_from_hir(&tree)
@@ -247,15 +244,20 @@ impl LazyRegex {
         parts.parse(skeleton)
     }
 
+    /// Its syntax tree, spliced or else parsed; `None` when the pattern
+    /// does not parse.
+    fn tree(&self) -> Option<regex_syntax::hir::Hir> {
+        self.spliced_tree()
+            .or_else(|| splice::parser().parse(self.as_str()).ok())
+    }
+
     /// The pattern cut around capture group `index`, built for
     /// [`Scale::Large`] on first use (see [`split`]); `None` when the group
     /// is not one part of the pattern's top-level concatenation.
     pub fn split(&self, index: usize) -> Option<&split::Split> {
         self.split
             .get_or_init(|| {
-                let tree = self
-                    .spliced_tree()
-                    .or_else(|| splice::parser().parse(self.as_str()).ok())?;
+                let tree = self.tree()?;
                 split::Split::new(
                     &tree,
                     u32::try_from(index).ok()?,
@@ -269,12 +271,7 @@ impl LazyRegex {
     /// concatenation, built now if not yet; `None` when it has none.
     pub fn lead(&self, factor: usize, lead_ins: &[String]) -> Option<&lead::Lead> {
         self.lead
-            .get_or_init(|| {
-                let tree = self
-                    .spliced_tree()
-                    .or_else(|| splice::parser().parse(self.as_str()).ok())?;
-                lead::Lead::new(&tree, factor, lead_ins).map(Box::new)
-            })
+            .get_or_init(|| lead::Lead::new(&self.tree()?, factor, lead_ins).map(Box::new))
             .as_deref()
     }
 
@@ -411,6 +408,15 @@ pub struct Rule {
     pub location: Location,
     /// Optional human description.
     pub description: Option<String>,
+}
+
+impl Rule {
+    /// Its lead (see [`lead`]), built now if not yet; `None` when it has
+    /// none.
+    pub fn lead(&self) -> Option<&lead::Lead> {
+        self.factor
+            .and_then(|factor| self.regex.lead(factor, &self.lead_ins))
+    }
 }
 
 /// Sentence segmentation settings.
