@@ -689,7 +689,7 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .expect("prefilter literals always build")
 }
 
-/// The Aho-Corasick DFA of [`each_match_in_two`]. Its own prefilter would
+/// The Aho-Corasick DFA of [`each_match_in_pieces`]. Its own prefilter would
 /// only slow it: nearly every byte can start one of a pack's literals.
 fn fast_scanner(literals: &[String]) -> aho_corasick::dfa::DFA {
     aho_corasick::dfa::DFA::builder()
@@ -711,21 +711,26 @@ static LOWERCASE: [u8; 256] = {
     table
 };
 
+/// How many pieces of a text [`each_match_in_pieces`] walks in step.
+const PIECES: usize = 4;
+
 /// Texts shorter than this are scanned in one piece.
-const TWO_PIECES_FROM: usize = 256;
+const PIECES_FROM: usize = 1024;
 
 /// Calls `found(literal, end)` for every occurrence of `dfa`'s literals in
 /// `text` read as ASCII lowercase, exactly as its overlapping search of the
 /// lowercased text reports them (by end, then in the automaton's order),
-/// but walking the two halves of `text` in step. Lowercasing each byte as
-/// it is read costs nothing the walk waits for, where a lowercased copy of
-/// the text costs a pass over it and its memory.
+/// but walking [`PIECES`] pieces of `text` in step. Lowercasing each byte
+/// as it is read costs nothing the walk waits for, where a lowercased copy
+/// of the text costs a pass over it and its memory.
 /// One walk is a chain of dependent table lookups, each waiting for the
-/// last; two independent chains keep the core busy while either waits,
-/// and scan about a quarter faster (64 MB of articles: 140 -> 178 MB/s).
-/// The second half starts one literal length early, so that it sees whole
-/// the literals that end in it, and reports only those.
-fn each_match_in_two(
+/// last; independent chains keep the core busy while any one waits. Two
+/// chains scan about a quarter faster than one (64 MB of articles: 140 ->
+/// 178 MB/s), four half as fast again as two (on their own: 360 -> 550
+/// MB/s), once the loop checks for matches once for all four.
+/// Each piece but the first starts one literal length early, so that it
+/// sees whole the literals that end in it, and reports only those.
+fn each_match_in_pieces(
     dfa: &aho_corasick::dfa::DFA,
     text: &[u8],
     mut found: impl FnMut(usize, usize),
@@ -734,27 +739,34 @@ fn each_match_in_two(
     let start = dfa
         .start_state(aho_corasick::Anchored::No)
         .expect("an unanchored automaton");
-    // After `text[..at]` the automaton is in state `sid`: report its matches.
-    let matches = |sid, at: usize, report: &mut dyn FnMut(usize, usize)| {
-        if dfa.is_special(sid) && dfa.is_match(sid) {
+    // A short text is one piece: the others are empty.
+    let pieces = if text.len() < PIECES_FROM { 1 } else { PIECES };
+    let overlap = dfa.max_pattern_len().saturating_sub(1);
+    // Piece `k` reports the occurrences ending in `owned[k]..owned[k + 1]`,
+    // read from `from[k]`.
+    let mut owned = [text.len(); PIECES + 1];
+    let mut from = [text.len(); PIECES];
+    for k in 0..pieces {
+        owned[k] = text.len() / pieces * k;
+        from[k] = owned[k].saturating_sub(overlap);
+    }
+    owned[0] = 0;
+    from[0] = 0;
+    // The first piece reports at once, the others when it is done.
+    let mut later: [Vec<(usize, usize)>; PIECES] = Default::default();
+    let mut report = |k: usize, sid, at: usize| {
+        if at > owned[k] || k == 0 {
             for i in 0..dfa.match_len(sid) {
-                report(dfa.match_pattern(sid, i).as_usize(), at);
+                let id = dfa.match_pattern(sid, i).as_usize();
+                if k == 0 {
+                    found(id, at);
+                } else {
+                    later[k].push((id, at));
+                }
             }
         }
     };
-    // A short text is one piece: the whole of it "first", nothing second.
-    let (half, second_from) = if text.len() < TWO_PIECES_FROM {
-        (text.len(), text.len())
-    } else {
-        let half = text.len() / 2;
-        (
-            half,
-            half.saturating_sub(dfa.max_pattern_len().saturating_sub(1)),
-        )
-    };
-    let (first, second) = (&text[..half], &text[second_from..]);
-    let mut later = Vec::new();
-    let mut keep = |id, end| later.push((id, end));
+    let is_match = |sid| dfa.is_special(sid) && dfa.is_match(sid);
     // One transition, on the byte read as ASCII lowercase.
     let step = |sid, byte: u8| {
         dfa.next_state(
@@ -763,27 +775,31 @@ fn each_match_in_two(
             LOWERCASE[usize::from(byte)],
         )
     };
-    let (mut a, mut b) = (start, start);
-    let together = first.len().min(second.len());
+    let len = |k: usize| owned[k + 1] - from[k];
+    let together = (0..PIECES).map(len).min().unwrap_or(0);
+    let mut state = [start; PIECES];
     for i in 0..together {
-        a = step(a, first[i]);
-        b = step(b, second[i]);
-        matches(a, i + 1, &mut found);
-        if second_from + i >= half {
-            matches(b, second_from + i + 1, &mut keep);
+        for k in 0..PIECES {
+            state[k] = step(state[k], text[from[k] + i]);
+        }
+        if state.iter().any(|&sid| dfa.is_special(sid)) {
+            for k in 0..PIECES {
+                if is_match(state[k]) {
+                    report(k, state[k], from[k] + i + 1);
+                }
+            }
         }
     }
-    for (i, &byte) in first.iter().enumerate().skip(together) {
-        a = step(a, byte);
-        matches(a, i + 1, &mut found);
-    }
-    for (i, &byte) in second.iter().enumerate().skip(together) {
-        b = step(b, byte);
-        if second_from + i >= half {
-            matches(b, second_from + i + 1, &mut keep);
+    for k in 0..PIECES {
+        let rest = from[k] + together..owned[k + 1];
+        for (at, &byte) in rest.clone().zip(&text[rest]) {
+            state[k] = step(state[k], byte);
+            if is_match(state[k]) {
+                report(k, state[k], at + 1);
+            }
         }
     }
-    for (id, end) in later {
+    for (id, end) in later.into_iter().flatten() {
         found(id, end);
     }
 }
@@ -800,7 +816,7 @@ pub struct Prefilter {
     /// half the speed) ...
     first_scanner: OnceLock<AhoCorasick>,
     /// ... and, built once [`DFA_AFTER_BYTES`] have been scanned, the rest
-    /// (see [`each_match_in_two`]).
+    /// (see [`each_match_in_pieces`]).
     fast_scanner: OnceLock<aho_corasick::dfa::DFA>,
     scanned: std::sync::atomic::AtomicU64,
     /// Scanner pattern -> the rules that require that text, with the
@@ -934,7 +950,7 @@ impl Prefilter {
                 let dfa = self
                     .fast_scanner
                     .get_or_init(|| fast_scanner(self.literals()));
-                each_match_in_two(dfa, text, |id, end| {
+                each_match_in_pieces(dfa, text, |id, end| {
                     found(id, end - self.literal_len(id), end)
                 });
             }
@@ -1229,13 +1245,13 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The two-chain walk reports what the library's overlapping search
+        /// The walk in pieces reports what the library's overlapping search
         /// does, in its order, whatever the text's length (either side of
-        /// [`TWO_PIECES_FROM`]) and wherever occurrences cross the middle.
+        /// [`PIECES_FROM`]) and wherever occurrences cross the middle.
         #[test]
-        fn two_chains_report_what_one_overlapping_search_does(
+        fn chains_in_step_report_what_one_overlapping_search_does(
             literals in proptest::collection::vec("[ab ]{1,7}", 1..12),
-            text in "[abc ]{0,700}",
+            text in "[abc ]{0,2500}",
         ) {
             let literals: Vec<String> = literals;
             let library = scanner(&literals, AhoCorasickKind::DFA);
@@ -1244,7 +1260,7 @@ mod tests {
                 .map(|m| (m.pattern().as_usize(), m.end()))
                 .collect();
             let mut got = Vec::new();
-            each_match_in_two(&fast_scanner(&literals), text.as_bytes(), |id, end| got.push((id, end)));
+            each_match_in_pieces(&fast_scanner(&literals), text.as_bytes(), |id, end| got.push((id, end)));
             proptest::prop_assert_eq!(got, expected);
         }
 
