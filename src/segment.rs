@@ -243,15 +243,8 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
 fn plain_run_len(bytes: &[u8]) -> usize {
     // Stop at a byte that is not plain, or at the second of two spaces
     // (then back to the first: the whole run is the caller's).
-    let mut n = 0;
-    let mut previous = 0u8;
-    for &b in bytes {
-        if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
-            break;
-        }
-        previous = b;
-        n += 1;
-    }
+    let mut n = first_stop(bytes);
+    let previous = n.checked_sub(1).map_or(0, |last| bytes[last]);
     if n > 0 && previous == b' ' && bytes.get(n) == Some(&b' ') {
         n -= 1;
     }
@@ -261,6 +254,68 @@ fn plain_run_len(bytes: &[u8]) -> usize {
         n -= 1;
     }
     n
+}
+
+/// Where [`plain_run_len`] stops: the first byte that is not plain, or the
+/// second of two spaces; `bytes.len()` if none.
+fn first_stop(bytes: &[u8]) -> usize {
+    let (at, mut previous) = first_stop_in_blocks(bytes);
+    for (i, &b) in bytes[at..].iter().enumerate() {
+        if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
+            return at + i;
+        }
+        previous = b;
+    }
+    bytes.len()
+}
+
+/// [`first_stop`] 16 bytes at a time, as far as whole blocks go: where to
+/// go on one byte at a time (the stop, or where the blocks end), and the
+/// byte before it. A plain run is 25 bytes on
+/// average in news text: the byte loop spent a third of segmenting on them.
+#[cfg(target_arch = "x86_64")]
+fn first_stop_in_blocks(bytes: &[u8]) -> (usize, u8) {
+    // SAFETY: SSE2 is part of every x86_64 processor.
+    unsafe { first_stop_in_blocks_sse2(bytes) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn first_stop_in_blocks_sse2(bytes: &[u8]) -> (usize, u8) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut space_before = 0u32;
+    for (k, block) in bytes.chunks_exact(16).enumerate() {
+        // SAFETY: the block holds 16 bytes, and an unaligned load reads
+        // exactly 16 from its start.
+        let v = unsafe { _mm_loadu_si128(block.as_ptr().cast()) };
+        // Below 0x20 or from 0x80 on (negative as signed bytes), DEL,
+        // and Markdown markup are not plain.
+        let mut not_plain = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        for b in [b'*', b'_', b'[', b']', b'!', 0x7f] {
+            not_plain = _mm_or_si128(not_plain, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
+        }
+        let spaces = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32;
+        let second_spaces = spaces & ((spaces << 1) | space_before);
+        let stops = _mm_movemask_epi8(not_plain) as u32 | second_spaces;
+        if stops != 0 {
+            return before(bytes, k * 16 + stops.trailing_zeros() as usize);
+        }
+        space_before = spaces >> 15;
+    }
+    before(bytes, bytes.len() / 16 * 16)
+}
+
+/// `at` and the byte before it (0 at the start).
+fn before(bytes: &[u8], at: usize) -> (usize, u8) {
+    (at, at.checked_sub(1).map_or(0, |last| bytes[last]))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn first_stop_in_blocks(_: &[u8]) -> (usize, u8) {
+    (0, 0)
 }
 
 /// ASCII bytes that are copied to the view as they are wherever they stand
@@ -592,5 +647,57 @@ mod tests {
                 "End"
             ]
         );
+    }
+
+    /// [`first_stop`] as it was written before it read 16 bytes at a time.
+    fn first_stop_byte_by_byte(bytes: &[u8]) -> usize {
+        let mut previous = 0u8;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
+                return i;
+            }
+            previous = b;
+        }
+        bytes.len()
+    }
+
+    #[test]
+    fn blocks_stop_at_each_offset_at_what_stops_a_plain_run() {
+        for at in 0..40 {
+            for stop in [
+                &b"  "[..],
+                b"*",
+                b"_",
+                b"[",
+                b"]",
+                b"!",
+                b"\x7f",
+                b"\n",
+                b"\xe2",
+            ] {
+                let mut text = b"ab.cd".repeat(10);
+                text.splice(at..at + stop.len(), stop.iter().copied());
+                let second = at + stop.len() - 1;
+                assert_eq!(first_stop(&text), second, "{stop:?} at {at}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Blocks of 16 find the stop the byte loop finds: markup, control
+        /// and non-ASCII bytes, DEL, and the second of two spaces, also
+        /// where the two spaces straddle two blocks.
+        #[test]
+        fn blocks_stop_where_the_byte_loop_stops(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"aZ9 .*_[]!\x7f\n\t\xe2\x80".to_vec()),
+                0..80,
+            ),
+            plain_before in 0usize..40,
+        ) {
+            let mut text = b"word ".repeat(8)[..plain_before].to_vec();
+            text.extend(&bytes);
+            proptest::prop_assert_eq!(first_stop(&text), first_stop_byte_by_byte(&text));
+        }
     }
 }
