@@ -470,20 +470,43 @@ fn is_abbreviation(sentence_so_far: &str, abbreviations: &Abbreviations) -> bool
 /// Abbreviations looked up by binary search when they come sorted (a
 /// pack sorts its own), one by one otherwise: a sentence end is looked up
 /// for every period before a capital, hundreds of thousands in a batch.
+/// Most of those are ordinary words ("him.", "2019."): the first byte and
+/// the length of the token rule them out first (the binary search alone
+/// was 2% of a 64 MB run).
 struct Abbreviations<'a> {
     list: &'a [String],
     sorted: bool,
+    /// First byte -> the lengths (bit `n` for `n` bytes, the last bit for
+    /// 31 and more) of the abbreviations starting with it.
+    lengths_by_first: [u32; 256],
 }
 
 impl<'a> Abbreviations<'a> {
     fn new(list: &'a [String]) -> Abbreviations<'a> {
+        let mut lengths_by_first = [0u32; 256];
+        for abbreviation in list {
+            if let Some(&first) = abbreviation.as_bytes().first() {
+                lengths_by_first[usize::from(first)] |= Self::length_bit(abbreviation);
+            }
+        }
         Abbreviations {
             list,
             sorted: list.is_sorted(),
+            lengths_by_first,
         }
     }
 
+    fn length_bit(token: &str) -> u32 {
+        1 << token.len().min(31)
+    }
+
     fn contains(&self, token: &str) -> bool {
+        let Some(&first) = token.as_bytes().first() else {
+            return false;
+        };
+        if self.lengths_by_first[usize::from(first)] & Self::length_bit(token) == 0 {
+            return false;
+        }
         if self.sorted {
             self.list
                 .binary_search_by(|a| a.as_str().cmp(token))
@@ -543,6 +566,35 @@ mod tests {
             assert!(known.contains(token), "{token}");
         }
         assert!(!known.contains("Dr.") && !known.contains("U.S") && !known.contains(""));
+    }
+
+    #[test]
+    fn the_first_byte_and_length_filter_lets_every_abbreviation_through() {
+        let long = format!("{}.", "Abbr".repeat(10));
+        let list: Vec<String> = ["Mr.", "Mrs.", "\u{c9}d.", long.as_str(), "v."]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for sorted in [false, true] {
+            let mut list = list.clone();
+            if sorted {
+                list.sort();
+            }
+            let known = Abbreviations::new(&list);
+            for token in &list {
+                assert!(known.contains(token), "{token}");
+            }
+            // Same first byte and length as one, or as a long one.
+            for other in [
+                "Ms.",
+                "Mrx.",
+                "\u{c9}e.",
+                &format!("{}.", "Abbx".repeat(10)),
+                "w.",
+            ] {
+                assert!(!known.contains(other), "{other}");
+            }
+        }
     }
 
     #[test]
