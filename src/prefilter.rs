@@ -750,8 +750,6 @@ fn each_match_in_pieces(
         owned[k] = text.len() / pieces * k;
         from[k] = owned[k].saturating_sub(overlap);
     }
-    owned[0] = 0;
-    from[0] = 0;
     // The first piece reports at once, the others when it is done.
     let mut later: [Vec<(usize, usize)>; PIECES] = Default::default();
     let mut report = |k: usize, sid, at: usize| {
@@ -1244,10 +1242,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_literal_is_found_once_wherever_it_ends_around_a_piece_boundary() {
+        let dfa = fast_scanner(&["abcdefg".to_string(), "fg".to_string()]);
+        let boundary = 500;
+        for end in boundary - 9..boundary + 9 {
+            let mut text = vec![b'x'; 4 * boundary];
+            text[end - 7..end].copy_from_slice(b"ABCdefg");
+            let mut found = Vec::new();
+            each_match_in_pieces(&dfa, &text, |id, at| found.push((id, at)));
+            assert_eq!(found, [(0, end), (1, end)], "ending at {end}");
+        }
+    }
+
     proptest::proptest! {
         /// The walk in pieces reports what the library's overlapping search
         /// does, in its order, whatever the text's length (either side of
-        /// [`PIECES_FROM`]) and wherever occurrences cross the middle.
+        /// [`PIECES_FROM`]) and wherever occurrences cross from one piece
+        /// to the next.
         #[test]
         fn chains_in_step_report_what_one_overlapping_search_does(
             literals in proptest::collection::vec("[ab ]{1,7}", 1..12),

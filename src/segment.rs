@@ -271,8 +271,8 @@ fn first_stop(bytes: &[u8]) -> usize {
 
 /// [`first_stop`] 16 bytes at a time, as far as whole blocks go: where to
 /// go on one byte at a time (the stop, or where the blocks end), and the
-/// byte before it. A plain run is 25 bytes on
-/// average in news text: the byte loop spent a third of segmenting on them.
+/// byte before it. A plain run is 25 bytes on average in news text: the
+/// byte loop spent a third of segmenting on them.
 #[cfg(target_arch = "x86_64")]
 fn first_stop_in_blocks(bytes: &[u8]) -> (usize, u8) {
     // SAFETY: SSE2 is part of every x86_64 processor.
