@@ -210,6 +210,12 @@ struct Searcher<'r, 's> {
 }
 
 impl Searcher<'_, '_> {
+    /// True when a search tries every place in its input: the rule has
+    /// no known starts and no lead.
+    fn tries_every_place(&self) -> bool {
+        self.starts.is_none() && self.lead.is_none()
+    }
+
     /// False when no match can hold the literal occurrence at `at` in
     /// `sentence` (see [`crate::rules::lead`]).
     fn may_hold(&mut self, sentence: &str, at: usize) -> bool {
@@ -360,49 +366,53 @@ fn match_rule(
     let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
     let scale = scratch.scale;
     let searcher = scratch.for_rule(index, rule, hits.len());
-    for_each_match(
-        searcher,
-        rule.reach_back,
-        bound,
-        doc,
-        hits,
-        |sentence, group| {
-            let range = &doc.sentences[sentence];
-            let text = &doc.view[range.clone()];
-            let captured = &text[group.range()];
-            let base = range.start + group.start;
-            let mut push = |start: usize, end: usize, value| {
-                let span = doc.to_text(base + start..base + end);
-                mentions.push(Mention {
-                    field: rule.field,
-                    value,
-                    start: span.start,
-                    end: span.end,
-                    rule: index,
-                    sentence,
-                });
-            };
-            match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
-                Some(lexicon) => {
-                    for hit in lexicon.scan(captured, scale) {
-                        let phrase = &captured[hit.start..hit.end];
-                        let value = context
-                            .apply(&rule.normalizer, phrase)
-                            .unwrap_or(crate::mention::Value::Str(hit.code));
-                        push(hit.start, hit.end, value);
-                    }
-                }
-                None => {
-                    if let Some(value) = context
-                        .apply(&rule.normalizer, captured)
-                        .filter(|v| in_range(rule, v))
-                    {
-                        push(0, captured.len(), value);
-                    }
+    // Hits are literal occurrences only when the prefilter has the rule's
+    // literals (otherwise each is a whole sentence).
+    let at_hits = rule.reach_back == Some(0)
+        && pack.prefilter.hits_are_occurrences(index)
+        && searcher.tries_every_place();
+    let found = |sentence: usize, group: Span| {
+        let range = &doc.sentences[sentence];
+        let text = &doc.view[range.clone()];
+        let captured = &text[group.range()];
+        let base = range.start + group.start;
+        let mut push = |start: usize, end: usize, value| {
+            let span = doc.to_text(base + start..base + end);
+            mentions.push(Mention {
+                field: rule.field,
+                value,
+                start: span.start,
+                end: span.end,
+                rule: index,
+                sentence,
+            });
+        };
+        match rule.each.as_ref().and_then(|name| pack.lexicons.get(name)) {
+            Some(lexicon) => {
+                for hit in lexicon.scan(captured, scale) {
+                    let phrase = &captured[hit.start..hit.end];
+                    let value = context
+                        .apply(&rule.normalizer, phrase)
+                        .unwrap_or(crate::mention::Value::Str(hit.code));
+                    push(hit.start, hit.end, value);
                 }
             }
-        },
-    );
+            None => {
+                if let Some(value) = context
+                    .apply(&rule.normalizer, captured)
+                    .filter(|v| in_range(rule, v))
+                {
+                    push(0, captured.len(), value);
+                }
+            }
+        }
+    };
+    let mut searcher = searcher;
+    if at_hits {
+        for_each_match_at_hits(&mut searcher, bound, doc, hits, found);
+    } else {
+        for_each_match(&mut searcher, rule.reach_back, bound, doc, hits, found);
+    }
 }
 
 /// Calls `found(sentence, group)` for each match of a rule (the span of the
@@ -423,7 +433,7 @@ fn match_rule(
 /// (Nothing else changes: a match found is one the hits that hold it would
 /// find, and `pos` moves only past text searched.)
 fn for_each_match(
-    mut searcher: Searcher,
+    searcher: &mut Searcher,
     reach_back: Option<usize>,
     bound: Option<usize>,
     doc: &Segmented,
@@ -478,6 +488,78 @@ fn for_each_match(
             } else {
                 end + doc.view[end..].chars().next().map_or(1, char::len_utf8)
             };
+        }
+    }
+}
+
+/// [`for_each_match`] for a rule whose matches all start where one of its
+/// literals does (it reaches back 0 bytes): the leftmost match starts at
+/// the first hit where one starts, so each hit from `pos` on is tried in
+/// order with one anchored search, as [`Searcher::search`] tries a
+/// pattern's known starts. No reverse search for where a match starts,
+/// and no unanchored scan through text where none can start: a rule that
+/// is searched a sentence at a time (no bound on its length) read the rest
+/// of the sentence from its first hit, and now reads on from each hit only
+/// while a match may still be under way (up to [`AT_HITS_PER_SENTENCE`]
+/// hits in a sentence). Such rules get every hit of a sentence from the
+/// prefilter (see [`crate::rules::Pack`]).
+fn for_each_match_at_hits(
+    searcher: &mut Searcher,
+    bound: Option<usize>,
+    doc: &Segmented,
+    hits: &[Hit],
+    mut found: impl FnMut(usize, Span),
+) {
+    if bound.is_some() {
+        return each_match_from_hits(searcher, bound, doc, hits, found);
+    }
+    for run in hits.chunk_by(|a, b| a.sentence == b.sentence) {
+        if run.len() > AT_HITS_PER_SENTENCE {
+            for_each_match(searcher, Some(0), None, doc, run, &mut found);
+        } else {
+            each_match_from_hits(searcher, None, doc, run, &mut found);
+        }
+    }
+}
+
+/// A sentence with more hits than this, for a rule of unbounded length, is
+/// searched once from its first hit to its end, as [`for_each_match`]
+/// does: a failed anchored search from each hit may read to the end of
+/// the sentence, which on one long sentence of rule words (a hostile
+/// input) costs the square of its length.
+const AT_HITS_PER_SENTENCE: usize = 8;
+
+/// [`for_each_match_at_hits`] trying each hit.
+fn each_match_from_hits(
+    searcher: &mut Searcher,
+    bound: Option<usize>,
+    doc: &Segmented,
+    hits: &[Hit],
+    mut found: impl FnMut(usize, Span),
+) {
+    let mut pos = 0;
+    let mut failed_at = None;
+    for hit in hits {
+        let start = hit.start as usize;
+        let sentence = hit.sentence as usize;
+        let range = &doc.sentences[sentence];
+        // Two literals starting together (`as a`, `as an`) are one place.
+        if start < pos.max(range.start) || failed_at == Some(start) {
+            continue;
+        }
+        let to = bound.map_or(range.end, |len| range.end.min(start + len));
+        let haystack = &doc.view[range.clone()];
+        let input = Input::new(haystack)
+            .span(start - range.start..to - range.start)
+            .anchored(Anchored::Yes);
+        match searcher.search(&input) {
+            Some((m, group)) => {
+                found(sentence, group);
+                // A match holds its literal, so it is never empty (were it
+                // empty, the next place to try would still lie beyond it).
+                pos = range.start + m.end().max(m.start() + 1);
+            }
+            None => failed_at = Some(start),
         }
     }
 }

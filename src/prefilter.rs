@@ -983,6 +983,12 @@ impl Prefilter {
         self.literals()[id].len()
     }
 
+    /// True when `rule`'s hits are occurrences of its literals, not whole
+    /// sentences.
+    pub fn hits_are_occurrences(&self, rule: usize) -> bool {
+        !self.always.contains(&rule)
+    }
+
     /// True when `rule` is searched a whole sentence at a time: it has no
     /// literals, or no bound on its match length.
     pub fn per_sentence(&self, rule: usize) -> bool {

@@ -791,7 +791,12 @@ impl<'a> Loader<'a> {
             prefilter: crate::prefilter::Prefilter::new(
                 &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
                 &rules.iter().map(|r| r.max_len).collect::<Vec<_>>(),
-                &rules.iter().map(|r| r.factor.is_some()).collect::<Vec<_>>(),
+                // Rules with a lead rule hits out one by one, and rules whose
+                // matches start at their hits try each (see the matcher).
+                &rules
+                    .iter()
+                    .map(|r| r.factor.is_some() || r.reach_back == Some(0))
+                    .collect::<Vec<_>>(),
             ),
             rules,
         })
