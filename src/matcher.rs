@@ -674,6 +674,32 @@ pattern = '[xs]+(?:dog|catdog)'
         Pack::from_files(&files).unwrap()
     }
 
+    /// Rules whose matches start at their hits, in sentences with few and
+    /// with many hits (past [`AT_HITS_PER_SENTENCE`]), at both scales.
+    #[test]
+    fn trying_each_hit_finds_what_a_full_scan_finds() {
+        let filtered = pack();
+        let mut unfiltered = pack();
+        unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[], &[]);
+        let at_hits: Vec<usize> = (0..filtered.rules.len())
+            .filter(|&i| filtered.rules[i].reach_back == Some(0))
+            .collect();
+        assert!(at_hits.len() >= 2, "the test pack has such rules");
+        for many in [1, AT_HITS_PER_SENTENCE, AT_HITS_PER_SENTENCE + 1, 30] {
+            let text = format!("x dog catdog s. {}cat. dog x", "dog cats ".repeat(many));
+            let doc = segment(&text, &[]);
+            for &rule in &at_hits {
+                let expected = find_mentions(&unfiltered, &doc, RuleSelection::One(rule));
+                for scale in [Scale::Small, Scale::Large] {
+                    let mut scratch = Scratch::for_scale(scale);
+                    let found =
+                        find_mentions_with(&filtered, &doc, RuleSelection::One(rule), &mut scratch);
+                    assert_eq!(found, expected, "rule {rule}, {many} hits, {scale:?}");
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn windows_find_what_a_full_scan_finds(
