@@ -365,10 +365,10 @@ fn match_rule(
     let rule = &pack.rules[index];
     let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
     let scale = scratch.scale;
-    let searcher = scratch.for_rule(index, rule, hits.len());
+    let mut searcher = scratch.for_rule(index, rule, hits.len());
     // Hits are literal occurrences only when the prefilter has the rule's
     // literals (otherwise each is a whole sentence).
-    let at_hits = rule.reach_back == Some(0)
+    let at_hits = rule.starts_at_its_literals()
         && pack.prefilter.hits_are_occurrences(index)
         && searcher.tries_every_place();
     let found = |sentence: usize, group: Span| {
@@ -407,7 +407,6 @@ fn match_rule(
             }
         }
     };
-    let mut searcher = searcher;
     if at_hits {
         for_each_match_at_hits(&mut searcher, bound, doc, hits, found);
     } else {
@@ -510,14 +509,11 @@ fn for_each_match_at_hits(
     hits: &[Hit],
     mut found: impl FnMut(usize, Span),
 ) {
-    if bound.is_some() {
-        return each_match_from_hits(searcher, bound, doc, hits, found);
-    }
     for run in hits.chunk_by(|a, b| a.sentence == b.sentence) {
-        if run.len() > AT_HITS_PER_SENTENCE {
+        if bound.is_none() && run.len() > AT_HITS_PER_SENTENCE {
             for_each_match(searcher, Some(0), None, doc, run, &mut found);
         } else {
-            each_match_from_hits(searcher, None, doc, run, &mut found);
+            each_match_from_hits(searcher, bound, doc, run, &mut found);
         }
     }
 }
@@ -682,7 +678,7 @@ pattern = '[xs]+(?:dog|catdog)'
         let mut unfiltered = pack();
         unfiltered.prefilter = Prefilter::new(&vec![None; unfiltered.rules.len()], &[], &[]);
         let at_hits: Vec<usize> = (0..filtered.rules.len())
-            .filter(|&i| filtered.rules[i].reach_back == Some(0))
+            .filter(|&i| filtered.rules[i].starts_at_its_literals())
             .collect();
         assert!(at_hits.len() >= 2, "the test pack has such rules");
         for many in [1, AT_HITS_PER_SENTENCE, AT_HITS_PER_SENTENCE + 1, 30] {

@@ -411,6 +411,13 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// True when every match starts where one of its literals does (it
+    /// reaches back 0 bytes): the matcher tries each hit with an anchored
+    /// search, so the prefilter gives it every hit of a sentence.
+    pub fn starts_at_its_literals(&self) -> bool {
+        self.reach_back == Some(0)
+    }
+
     /// Its lead (see [`lead`]), built now if not yet; `None` when it has
     /// none.
     pub fn lead(&self) -> Option<&lead::Lead> {
@@ -795,7 +802,7 @@ impl<'a> Loader<'a> {
                 // matches start at their hits try each (see the matcher).
                 &rules
                     .iter()
-                    .map(|r| r.factor.is_some() || r.reach_back == Some(0))
+                    .map(|r| r.factor.is_some() || r.starts_at_its_literals())
                     .collect::<Vec<_>>(),
             ),
             rules,
