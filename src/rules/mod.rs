@@ -335,6 +335,20 @@ fn regex_builder(scale: Scale) -> meta::Builder {
     builder
 }
 
+/// The prefilter of `rules`.
+pub(crate) fn prefilter_of(rules: &[Rule]) -> crate::prefilter::Prefilter {
+    crate::prefilter::Prefilter::new(
+        &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
+        &rules.iter().map(|r| r.max_len).collect::<Vec<_>>(),
+        // Rules with a lead rule hits out one by one, and rules whose
+        // matches start at their hits try each (see the matcher).
+        &rules
+            .iter()
+            .map(|r| r.factor.is_some() || r.starts_at_its_literals())
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// Where a rule applies relative to the mentions it steers (cue rules only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -795,16 +809,7 @@ impl<'a> Loader<'a> {
             },
             normalizers: manifest.normalizers,
             labels,
-            prefilter: crate::prefilter::Prefilter::new(
-                &rules.iter().map(|r| r.literals.clone()).collect::<Vec<_>>(),
-                &rules.iter().map(|r| r.max_len).collect::<Vec<_>>(),
-                // Rules with a lead rule hits out one by one, and rules whose
-                // matches start at their hits try each (see the matcher).
-                &rules
-                    .iter()
-                    .map(|r| r.factor.is_some() || r.starts_at_its_literals())
-                    .collect::<Vec<_>>(),
-            ),
+            prefilter: prefilter_of(&rules),
             rules,
         })
     }
