@@ -6,6 +6,8 @@
 //! lexicon phrase inside their capture into a mention of its own; veto
 //! mentions cancel mentions of the fields they name that they overlap.
 
+use std::ops::Range;
+
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, Match, Span};
@@ -216,11 +218,15 @@ impl Searcher<'_, '_> {
         self.starts.is_none() && self.lead.is_none()
     }
 
-    /// False when no match can hold the literal occurrence at `at` in
-    /// `sentence` (see [`crate::rules::lead`]).
-    fn may_hold(&mut self, sentence: &str, at: usize) -> bool {
+    /// False when no match can hold the literal occurrence at `at` in the
+    /// `sentence` of `view` (see [`crate::rules::lead`]). Only a lead reads
+    /// the sentence: most hits passed over are never read, and a hit's
+    /// sentence is rarely still in the CPU's caches.
+    fn may_hold(&mut self, view: &str, sentence: &Range<usize>, at: usize) -> bool {
         match self.lead.as_mut() {
-            Some((lead, cache)) => lead.may_end_at(cache, sentence, 0, at),
+            Some((lead, cache)) => {
+                lead.may_end_at(cache, &view[sentence.clone()], 0, at - sentence.start)
+            }
             None => true,
         }
     }
@@ -450,8 +456,8 @@ fn for_each_match(
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
         let range = &doc.sentences[sentence];
-        let passed_over = hit_start < pos.max(range.start)
-            || !searcher.may_hold(&doc.view[range.clone()], hit_start - range.start);
+        let passed_over =
+            hit_start < pos.max(range.start) || !searcher.may_hold(&doc.view, range, hit_start);
         if passed_over {
             continue;
         }
