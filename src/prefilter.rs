@@ -910,7 +910,7 @@ fn each_match_in_pieces(
         }
     };
     let is_match = |sid| dfa.is_special(sid) && dfa.is_match(sid);
-    // One transition, on the byte read as ASCII lowercase.
+    // One transition, on the byte as the walk reads it.
     let step =
         |sid, byte: u8| dfa.next_state(aho_corasick::Anchored::No, sid, reads[usize::from(byte)]);
     let len = |k: usize| owned[k + 1] - from[k];
@@ -965,7 +965,8 @@ pub struct Prefilter {
     uses: Vec<Vec<Use>>,
     /// Scanner pattern -> whether every use of it asks for a non-word byte
     /// before it, and after it: an occurrence without is dropped at once
-    /// ("he" inside "the" and "when" is a third of all occurrences).
+    /// ("he" inside "the" and "when" was a third of all occurrences; the
+    /// walk now leaves most such out, see [`Walk`]).
     bounded_in_every_use: Vec<(bool, bool)>,
     /// Scanner pattern -> how often, before the walk is built, it occurred
     /// with a word byte before it where every use asks for a non-word
