@@ -50,9 +50,6 @@ pub struct Scratch {
     /// hit, not after [`LEAD_AFTER_HITS`] of them: what tests of short
     /// texts need to exercise leads (a batch gains nothing from it).
     pub leads_at_once: bool,
-    /// The prefilter's hits for each document of a group and each rule,
-    /// kept between groups for their memory.
-    hits: Vec<Vec<Vec<Hit>>>,
 }
 
 /// What matching cost, while [`Scratch::profile`] is set.
@@ -191,10 +188,6 @@ struct RuleSearch {
     lead: Option<Option<LeadCache>>,
 }
 
-/// The most hits a rule's list of hits keeps memory for from one group of
-/// documents to the next (see [`Scratch`]).
-const KEPT_HITS: usize = 1 << 14;
-
 /// A rule with a lead (see [`crate::rules::lead`]) builds it once this many
 /// of its hits were searched on a thread.
 pub const LEAD_AFTER_HITS: u32 = 2048;
@@ -321,12 +314,10 @@ pub fn find_mentions_in_group(
     let profiling = scratch.profile.is_some();
     let clock = || profiling.then(std::time::Instant::now);
     let started = clock();
-    let mut candidates = std::mem::take(&mut scratch.hits);
-    candidates.resize_with(docs.len(), Vec::new);
-    for (doc, hits) in docs.iter().zip(&mut candidates) {
-        pack.prefilter
-            .candidates_into(&doc.view, &doc.sentences, hits);
-    }
+    let candidates: Vec<Vec<Vec<Hit>>> = docs
+        .iter()
+        .map(|doc| pack.prefilter.candidates(&doc.view, &doc.sentences))
+        .collect();
     if let (Some(profile), Some(started)) = (scratch.profile.as_mut(), started) {
         profile.prefilter += started.elapsed();
         profile
@@ -356,13 +347,6 @@ pub fn find_mentions_in_group(
             }
         }
     }
-    // A list that grew huge (a hostile document) does not keep its memory.
-    for hits in candidates.iter_mut().flatten() {
-        if hits.capacity() > KEPT_HITS {
-            *hits = Vec::new();
-        }
-    }
-    scratch.hits = candidates;
     for found in &mut mentions {
         apply_vetoes(pack, found);
         found.sort_by_key(|m| (m.start, m.end, m.field, m.rule));
@@ -690,31 +674,6 @@ pattern = '[xs]+(?:dog|catdog)'
             .insert("pack.toml".into(), "[pack]\nname = \"t\"\n".into());
         files.files.insert("rules.toml".into(), rules.into());
         Pack::from_files(&files).unwrap()
-    }
-
-    /// A thread's scratch keeps the prefilter's lists of hits from one
-    /// group of documents to the next: a group finds what it finds with a
-    /// fresh scratch, whatever groups came before, larger or smaller.
-    #[test]
-    fn hits_kept_from_an_earlier_group_do_not_reach_the_next() {
-        let pack = pack();
-        let docs =
-            |texts: &[&str]| -> Vec<Segmented> { texts.iter().map(|t| segment(t, &[])).collect() };
-        let busy = docs(&[
-            "a cat and one dog. The catdog x dog cats.",
-            "dog dog; hotdog cat.",
-        ]);
-        let quiet = docs(&["Nothing here. Abc."]);
-        let fresh =
-            find_mentions_in_group(&pack, &quiet, RuleSelection::All, &mut Scratch::default());
-        let mut scratch = Scratch::default();
-        find_mentions_in_group(&pack, &busy, RuleSelection::All, &mut scratch);
-        let after = find_mentions_in_group(&pack, &quiet, RuleSelection::All, &mut scratch);
-        assert_eq!(after, fresh);
-        assert!(
-            !fresh[0].is_empty(),
-            "the rule without literals finds something"
-        );
     }
 
     /// Rules whose matches start at their hits, in sentences with few and

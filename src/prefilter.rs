@@ -1167,42 +1167,20 @@ impl Prefilter {
     /// asks for (for a [`Prefilter::per_sentence`] rule, the first in each
     /// sentence); a rule without literals gets each sentence whole.
     pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Vec<Vec<Hit>> {
-        let mut out = Vec::new();
-        self.candidates_into(view, sentences, &mut out);
-        out
-    }
-
-    /// [`Prefilter::candidates`] into `out`, whose lists keep their memory
-    /// (a batch would otherwise allocate and free each rule's list of hits
-    /// for every document).
-    pub fn candidates_into(&self, view: &str, sentences: &[Range<usize>], out: &mut Vec<Vec<Hit>>) {
-        self.candidates_by_into(view, sentences, self.scan_for(view.len()), out);
+        self.candidates_by(view, sentences, self.scan_for(view.len()))
     }
 
     /// [`Prefilter::candidates`], scanning as `scan` says.
-    #[cfg(test)]
     fn candidates_by(&self, view: &str, sentences: &[Range<usize>], scan: Scan) -> Vec<Vec<Hit>> {
-        let mut out = Vec::new();
-        self.candidates_by_into(view, sentences, scan, &mut out);
-        out
-    }
-
-    /// [`Prefilter::candidates_into`], scanning as `scan` says.
-    fn candidates_by_into(
-        &self,
-        view: &str,
-        sentences: &[Range<usize>],
-        scan: Scan,
-        out: &mut Vec<Vec<Hit>>,
-    ) {
-        out.resize_with(self.rule_count, Vec::new);
-        out.iter_mut().for_each(Vec::clear);
+        let mut out: Vec<Vec<Hit>> = vec![Vec::new(); self.rule_count];
         for &rule in &self.always {
-            out[rule].extend((0..sentences.len()).map(|i| Hit {
-                start: sentences[i].start as u32,
-                end: sentences[i].end as u32,
-                sentence: i as u32,
-            }));
+            out[rule] = (0..sentences.len())
+                .map(|i| Hit {
+                    start: sentences[i].start as u32,
+                    end: sentences[i].end as u32,
+                    sentence: i as u32,
+                })
+                .collect();
         }
         let bytes = view.as_bytes();
         let mut sentence = 0;
@@ -1247,11 +1225,12 @@ impl Prefilter {
             }
         });
         // The scan reports occurrences in order of their ends.
-        for hits in out.iter_mut() {
+        for hits in &mut out {
             if !hits.is_sorted() {
                 hits.sort_unstable();
             }
         }
+        out
     }
 }
 
