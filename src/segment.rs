@@ -30,7 +30,7 @@ pub struct Segmented {
 /// View bytes from `view` on come from text bytes `text`, `text + 1`, ...
 /// (`step` 1: copied), or all from byte `text` (`step` 0: a separator
 /// standing for a whitespace run).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct MapRun {
     view: u32,
     text: u32,
@@ -162,6 +162,20 @@ impl ViewBuilder {
         self.view.push_str(piece);
     }
 
+    /// Appends a plain run (see [`plain_run_len`]) found at text byte
+    /// `from`: copied, each newline in it as the space it stands for.
+    fn copy_plain(&mut self, run: &str, from: usize) {
+        let start = self.view.len();
+        self.copy(run, from);
+        // SAFETY: an ASCII byte replaced by another ASCII byte leaves the
+        // string UTF-8.
+        let appended = unsafe { &mut self.view.as_bytes_mut()[start..] };
+        for b in appended {
+            // No branch: the loop runs many bytes a step.
+            *b = if *b == b'\n' { b' ' } else { *b };
+        }
+    }
+
     /// Appends a separator standing for the whitespace run at text byte `from`.
     fn separator(&mut self, separator: &str, from: usize) {
         if separator.len() == 1 {
@@ -177,10 +191,16 @@ impl ViewBuilder {
     }
 }
 
-/// Builds the view and its byte map. Runs of plain bytes (no whitespace, no
-/// markup character, not at a line start) are copied whole; only the bytes
-/// around them are looked at one by one.
+/// Builds the view and its byte map. Plain runs (see [`plain_run_len`])
+/// are copied whole; only the bytes around them are looked at one by one.
 fn build_view(text: &str) -> (String, Vec<MapRun>) {
+    build_view_with(text, plain_run_len)
+}
+
+/// [`build_view`], with `plain_run` saying how much of the rest of the text
+/// (not at a line start) can be copied whole: the view is the one looking
+/// at each character gives (a `plain_run` of 0), found sooner.
+fn build_view_with(text: &str, plain_run: fn(&str) -> usize) -> (String, Vec<MapRun>) {
     let mut out = ViewBuilder {
         view: String::with_capacity(text.len()),
         map: Vec::new(),
@@ -190,9 +210,9 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
     let mut at_line_start = true;
     while i < bytes.len() {
         if !at_line_start && !out.view.is_empty() {
-            let plain = plain_run_len(&bytes[i..]);
+            let plain = plain_run(&text[i..]);
             if plain > 0 {
-                out.copy(&text[i..i + plain], i);
+                out.copy_plain(&text[i..i + plain], i);
                 i += plain;
                 continue;
             }
@@ -236,11 +256,12 @@ fn build_view(text: &str) -> (String, Vec<MapRun>) {
     (out.view, out.map)
 }
 
-/// How many bytes from the start of `bytes` the view copies as they are:
-/// ASCII bytes that are neither whitespace nor Markdown markup, and single
-/// spaces between them (a one-space run is its own separator). Runs end
-/// rarely, which keeps this loop free of mispredicted branches.
-fn plain_run_len(bytes: &[u8]) -> usize {
+/// How many bytes from the start of `rest` (not at a line start, after a
+/// byte of the view) the view copies as they are, but for newlines read as
+/// spaces: up to the first byte a plain run stops at (see [`stops_at`]).
+/// Runs end rarely, which keeps this loop free of mispredicted branches.
+fn plain_run_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
     // Stop at a byte that is not plain, or at the second of two spaces
     // (then back to the first: the whole run is the caller's).
     let mut n = first_stop(bytes);
@@ -256,66 +277,152 @@ fn plain_run_len(bytes: &[u8]) -> usize {
     n
 }
 
-/// Where [`plain_run_len`] stops: the first byte that is not plain, or the
-/// second of two spaces; `bytes.len()` if none.
-fn first_stop(bytes: &[u8]) -> usize {
-    let (at, mut previous) = first_stop_in_blocks(bytes);
-    for (i, &b) in bytes[at..].iter().enumerate() {
-        if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
-            return at + i;
-        }
-        previous = b;
+/// Whether a plain run from the start of `bytes` stops at byte `at`, a
+/// character boundary with no stop before it. The view copies a run as it
+/// stands but for its newlines, so a run holds:
+/// - ASCII graphic bytes other than Markdown markup, and single spaces;
+/// - characters outside ASCII but those that may be whitespace (their
+///   first bytes are 0xC2, 0xE1, 0xE2 and 0xE3; from 0xE2 on, U+200B to
+///   U+2027 go on: dashes, curly quotes, the ellipsis);
+/// - lone newlines: after a byte of the run that is no space, before an
+///   ASCII graphic byte that cannot start a list item. Such a newline is a
+///   whitespace run of its own, whose separator is a space in its place.
+///
+/// Why newlines and characters outside ASCII: news text is hard-wrapped (a
+/// newline every 50 bytes) and holds curly quotes (one every 150 bytes):
+/// runs that stopped at each were 25 bytes long, and each stop costs
+/// mispredicted branches.
+fn stops_at(bytes: &[u8], at: usize) -> bool {
+    let before = at.checked_sub(1).map(|i| bytes[i]);
+    let after = |k: usize| bytes.get(at + k).copied();
+    match bytes[at] {
+        b' ' => before == Some(b' '),
+        b'\n' => !(before.is_some_and(|b| b != b' ') && after(1).is_some_and(continues_line)),
+        b @ 0..=0x7f => !PLAIN[usize::from(b)],
+        0xe2 => !(after(1) == Some(0x80) && after(2).is_some_and(|b| (0x8b..=0xa7).contains(&b))),
+        0xc2 | 0xe1 | 0xe3 => true,
+        _ => false,
     }
-    bytes.len()
 }
 
-/// [`first_stop`] 16 bytes at a time, as far as whole blocks go: where to
-/// go on one byte at a time (the stop, or where the blocks end), and the
-/// byte before it. A plain run is 25 bytes on average in news text: the
-/// byte loop spent a third of segmenting on them.
+/// Whether `next`, after a newline, goes on the line's paragraph: an ASCII
+/// graphic byte that cannot start a list item (see [`list_marker_len`]).
+fn continues_line(next: u8) -> bool {
+    next.is_ascii_graphic() && !matches!(next, b'-' | b'*' | b'+' | b'0'..=b'9')
+}
+
+/// Where [`plain_run_len`] stops: the first byte [`stops_at`] says, or
+/// `bytes.len()` if none.
+fn first_stop(bytes: &[u8]) -> usize {
+    if bytes.is_empty() || stops_at(bytes, 0) {
+        return 0;
+    }
+    let from = first_stop_in_blocks(bytes);
+    (from..bytes.len())
+        .find(|&at| stops_at(bytes, at))
+        .unwrap_or(bytes.len())
+}
+
+/// [`first_stop`] 16 bytes at a time from byte 1 (each block reads the byte
+/// before it and two after it), as far as whole blocks go: the stop, or
+/// where the blocks end and the byte-by-byte scan goes on.
 #[cfg(target_arch = "x86_64")]
-fn first_stop_in_blocks(bytes: &[u8]) -> (usize, u8) {
+fn first_stop_in_blocks(bytes: &[u8]) -> usize {
     // SAFETY: SSE2 is part of every x86_64 processor.
     unsafe { first_stop_in_blocks_sse2(bytes) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn first_stop_in_blocks_sse2(bytes: &[u8]) -> (usize, u8) {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    let mut space_before = 0u32;
-    for (k, block) in bytes.chunks_exact(16).enumerate() {
-        // SAFETY: the block holds 16 bytes, and an unaligned load reads
-        // exactly 16 from its start.
-        let v = unsafe { _mm_loadu_si128(block.as_ptr().cast()) };
-        // Below 0x20 or from 0x80 on (negative as signed bytes), DEL,
-        // and Markdown markup are not plain.
-        let mut not_plain = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-        for b in [b'*', b'_', b'[', b']', b'!', 0x7f] {
-            not_plain = _mm_or_si128(not_plain, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
-        }
-        let spaces = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32;
-        let second_spaces = spaces & ((spaces << 1) | space_before);
-        let stops = _mm_movemask_epi8(not_plain) as u32 | second_spaces;
+fn first_stop_in_blocks_sse2(bytes: &[u8]) -> usize {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
+    let mut at = 1;
+    while at + 16 + 2 <= bytes.len() {
+        // SAFETY: `at - 1 >= 0` and `at + 2 + 16 <= bytes.len()`: each
+        // unaligned load reads 16 bytes inside `bytes`.
+        let load =
+            |from: usize| unsafe { _mm_loadu_si128(bytes.as_ptr().add(from).cast::<__m128i>()) };
+        let stops = stop_lanes(load(at - 1), load(at), load(at + 1), load(at + 2));
+        let stops = _mm_movemask_epi8(stops) as u32;
         if stops != 0 {
-            return before(bytes, k * 16 + stops.trailing_zeros() as usize);
+            return at + stops.trailing_zeros() as usize;
         }
-        space_before = spaces >> 15;
+        at += 16;
     }
-    before(bytes, bytes.len() / 16 * 16)
+    at
 }
 
-/// `at` and the byte before it (0 at the start).
-fn before(bytes: &[u8], at: usize) -> (usize, u8) {
-    (at, at.checked_sub(1).map_or(0, |last| bytes[last]))
+/// [`stops_at`] for 16 bytes `v` at once, given the bytes one before them
+/// (`before`), one after (`after`) and two after (`after2`): 0xFF in the
+/// lanes where a run stops.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn stop_lanes(
+    before: std::arch::x86_64::__m128i,
+    v: std::arch::x86_64::__m128i,
+    after: std::arch::x86_64::__m128i,
+    after2: std::arch::x86_64::__m128i,
+) -> std::arch::x86_64::__m128i {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8,
+        _mm_min_epu8, _mm_or_si128, _mm_set1_epi8, _mm_sub_epi8,
+    };
+    let byte = |b: u8| _mm_set1_epi8(b as i8);
+    let is = |x, b: u8| _mm_cmpeq_epi8(x, byte(b));
+    let any = |lanes: &[std::arch::x86_64::__m128i]| {
+        lanes.iter().fold(byte(0), |all, &l| _mm_or_si128(all, l))
+    };
+    // ASCII bytes are the non-negative ones, as signed bytes.
+    let ascii = _mm_cmpgt_epi8(v, byte(0xff));
+    let control = _mm_andnot_si128(_mm_cmpgt_epi8(v, byte(0x1f)), ascii);
+    let markup = any(&[
+        is(v, b'*'),
+        is(v, b'_'),
+        is(v, b'['),
+        is(v, b']'),
+        is(v, b'!'),
+        is(v, 0x7f),
+    ]);
+    let space_before = is(before, b' ');
+    let second_space = _mm_and_si128(is(v, b' '), space_before);
+    // A newline the line goes on after (see `continues_line`).
+    let graphic_after = _mm_and_si128(
+        _mm_cmpgt_epi8(after, byte(0x20)),
+        _mm_cmplt_epi8(after, byte(0x7f)),
+    );
+    let digit_after = _mm_and_si128(
+        _mm_cmpgt_epi8(after, byte(b'0' - 1)),
+        _mm_cmplt_epi8(after, byte(b'9' + 1)),
+    );
+    let item_after = any(&[
+        is(after, b'-'),
+        is(after, b'*'),
+        is(after, b'+'),
+        digit_after,
+    ]);
+    let goes_on = _mm_andnot_si128(item_after, graphic_after);
+    let lone_newline = _mm_andnot_si128(space_before, _mm_and_si128(is(v, b'\n'), goes_on));
+    // U+200B to U+2027: 0xE2 0x80, then 0x8B to 0xA7.
+    let past_start = _mm_sub_epi8(after2, byte(0x8b));
+    let in_range = _mm_cmpeq_epi8(_mm_min_epu8(past_start, byte(0xa7 - 0x8b)), past_start);
+    let dash_or_quote = _mm_and_si128(is(after, 0x80), in_range);
+    let may_be_space = any(&[
+        is(v, 0xc2),
+        is(v, 0xe1),
+        is(v, 0xe3),
+        _mm_andnot_si128(dash_or_quote, is(v, 0xe2)),
+    ]);
+    any(&[
+        _mm_andnot_si128(lone_newline, control),
+        markup,
+        second_space,
+        may_be_space,
+    ])
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn first_stop_in_blocks(_: &[u8]) -> (usize, u8) {
-    (0, 0)
+fn first_stop_in_blocks(bytes: &[u8]) -> usize {
+    bytes.len().min(1)
 }
 
 /// ASCII bytes that are copied to the view as they are wherever they stand
@@ -742,36 +849,53 @@ mod tests {
             .is_some_and(|close| !window[1..close].contains('['))
     }
 
-    /// [`first_stop`] as it was written before it read 16 bytes at a time.
+    /// [`first_stop`] one byte at a time.
     fn first_stop_byte_by_byte(bytes: &[u8]) -> usize {
-        let mut previous = 0u8;
-        for (i, &b) in bytes.iter().enumerate() {
-            if !PLAIN[usize::from(b)] || (b == b' ' && previous == b' ') {
-                return i;
-            }
-            previous = b;
-        }
-        bytes.len()
+        (0..bytes.len())
+            .find(|&at| stops_at(bytes, at))
+            .unwrap_or(bytes.len())
     }
 
     #[test]
     fn blocks_stop_at_each_offset_at_what_stops_a_plain_run() {
+        // Each piece, and where in it a run stops.
+        let stopping: [(&[u8], usize); 14] = [
+            (b"  ", 1),
+            (b"*", 0),
+            (b"_", 0),
+            (b"[", 0),
+            (b"]", 0),
+            (b"!", 0),
+            (b"\x7f", 0),
+            (b"\t", 0),
+            (b"\n\n", 0),
+            (b"\n-", 0),
+            (b"\n7", 0),
+            (b" \n", 1),
+            ("\u{a0}".as_bytes(), 0),
+            ("\u{2003}".as_bytes(), 0),
+        ];
+        let going_on = [
+            "\n", "\u{201c}", "\u{2019}", "\u{2014}", "\u{2026}", "\u{e9}",
+        ];
         for at in 0..40 {
-            for stop in [
-                &b"  "[..],
-                b"*",
-                b"_",
-                b"[",
-                b"]",
-                b"!",
-                b"\x7f",
-                b"\n",
-                b"\xe2",
-            ] {
+            let with = |piece: &[u8]| {
                 let mut text = b"ab.cd".repeat(10);
-                text.splice(at..at + stop.len(), stop.iter().copied());
-                let second = at + stop.len() - 1;
-                assert_eq!(first_stop(&text), second, "{stop:?} at {at}");
+                text.splice(at..at + piece.len(), piece.iter().copied());
+                text
+            };
+            for (piece, stop) in stopping {
+                assert_eq!(first_stop(&with(piece)), at + stop, "{piece:?} at {at}");
+            }
+            for piece in going_on {
+                let text = with(piece.as_bytes());
+                // A newline that starts the run stops it.
+                let expected = if at == 0 && piece == "\n" {
+                    0
+                } else {
+                    text.len()
+                };
+                assert_eq!(first_stop(&text), expected, "{piece:?} at {at}");
             }
         }
     }
@@ -783,7 +907,9 @@ mod tests {
         #[test]
         fn blocks_stop_where_the_byte_loop_stops(
             bytes in proptest::collection::vec(
-                proptest::sample::select(b"aZ9 .*_[]!\x7f\n\t\xe2\x80".to_vec()),
+                proptest::sample::select(
+                    b"aZ9 .-+*_[]!\x7f\n\t\xc2\xa0\xe1\xe2\xe3\x80\x8a\x8b\x99\xa7\xa8".to_vec(),
+                ),
                 0..80,
             ),
             plain_before in 0usize..40,
@@ -791,6 +917,27 @@ mod tests {
             let mut text = b"word ".repeat(8)[..plain_before].to_vec();
             text.extend(&bytes);
             proptest::prop_assert_eq!(first_stop(&text), first_stop_byte_by_byte(&text));
+        }
+
+        /// Plain runs (newlines and characters outside ASCII among them)
+        /// build the view and map that looking at each character builds:
+        /// whitespace runs of every kind, list items, markup, quotes and
+        /// dashes, at line starts and in the middle of lines.
+        #[test]
+        fn plain_runs_build_the_view_looking_at_each_character_builds(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Zed", "9", " ", "  ", "\n", "\n\n", "\t", "\r\n", ".", "*", "**",
+                    "_", "[", "]", "(", ")", "](", "!", "-", "+", "1.", "12) ", "\u{a0}",
+                    "\u{85}", "\u{a9}", "\u{1680}", "\u{2003}", "\u{200b}", "\u{2027}",
+                    "\u{2028}", "\u{202f}", "\u{205f}", "\u{3000}", "\u{201c}", "\u{2019}",
+                    "\u{2014}", "\u{2022}", "\u{2122}", "\u{e9}", "\u{1f600}", "\x7f", "\x0b",
+                ]),
+                0..60,
+            ),
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(build_view(&text), build_view_with(&text, |_| 0));
         }
 
         /// Links are found as looking at each character finds them.
