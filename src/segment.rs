@@ -281,9 +281,9 @@ fn plain_run_len(rest: &str) -> usize {
 /// character boundary with no stop before it. The view copies a run as it
 /// stands but for its newlines, so a run holds:
 /// - ASCII graphic bytes other than Markdown markup, and single spaces;
-/// - characters outside ASCII but those that may be whitespace (their
-///   first bytes are 0xC2, 0xE1, 0xE2 and 0xE3; from 0xE2 on, U+200B to
-///   U+2027 go on: dashes, curly quotes, the ellipsis);
+/// - characters outside ASCII but those that may be whitespace, whose
+///   first byte is 0xC2, 0xE1, 0xE2 or 0xE3 (of those starting with 0xE2,
+///   U+200B to U+2027 go on: dashes, curly quotes, the ellipsis);
 /// - lone newlines: after a byte of the run that is no space, before an
 ///   ASCII graphic byte that cannot start a list item. Such a newline is a
 ///   whitespace run of its own, whose separator is a space in its place.
