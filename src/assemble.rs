@@ -167,6 +167,7 @@ pub fn assemble(pack: &Pack, mentions: &[Mention]) -> Assembly {
         pack,
         mentions,
         subjects: Vec::new(),
+        first_anchored: None,
         focus: None,
         fates: vec![Fate::Cue; mentions.len()],
         facts: Vec::new(),
@@ -191,6 +192,10 @@ struct State<'a> {
     pack: &'a Pack,
     mentions: &'a [Mention],
     subjects: Vec<Subject>,
+    /// The first subject a document-anchoring rule introduced (see
+    /// [`State::anchor`]): kept, not looked for, as a document of
+    /// thousands of subjects asked for it at nearly every mention.
+    first_anchored: Option<usize>,
     focus: Option<usize>,
     fates: Vec<Fate>,
     facts: Vec<usize>,
@@ -269,7 +274,7 @@ impl<'a> State<'a> {
     /// The subject of a report's field block: in such a document a stale
     /// focus (a passing "an alien convicted of...") falls back to it.
     fn anchor(&self) -> Option<usize> {
-        self.subjects.iter().position(|s| s.anchored)
+        self.first_anchored
     }
 
     fn refer(&mut self, i: usize, m: &Mention) {
@@ -355,6 +360,9 @@ impl<'a> State<'a> {
             ..Subject::default()
         });
         let f = self.subjects.len() - 1;
+        if anchored {
+            self.first_anchored = self.first_anchored.or(Some(f));
+        }
         self.open_aside(f, m.sentence);
         self.focus = Some(f);
         self.join_group(f, m.sentence, m.end);

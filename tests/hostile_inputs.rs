@@ -428,8 +428,10 @@ fn many_vetoed_phrases_big() {
 
 /// Extraction time at 1, 4 and 16 MB of article prose (no newline), and of
 /// rule words: prints the timings; fails when growth is clearly superlinear
-/// (16x the input taking over 64x the time, or 4x over 16x, after which the
-/// larger size is skipped).
+/// (4x the input taking over 8x the time; over 16x, the larger size is
+/// skipped). Prose at 16 MB is one article of 24,000 subjects: looking for
+/// the document's anchor among them at each mention took it from 0.2 s at
+/// 4 MB to 2.4 s.
 #[test]
 #[ignore = "measurement: run with --release -- --ignored --nocapture"]
 fn extraction_time_grows_linearly() {
@@ -470,7 +472,7 @@ fn extraction_time_grows_linearly() {
             );
             times.push(took);
         }
-        if times.len() == 3 && times[2] > times[0] * 64.0 {
+        if times.windows(2).any(|pair| pair[1] > pair[0] * 8.0) {
             superlinear.push(what);
         }
     }
