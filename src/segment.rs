@@ -306,9 +306,15 @@ fn stops_at(bytes: &[u8], at: usize) -> bool {
 }
 
 /// Whether `next`, after a newline, goes on the line's paragraph: an ASCII
-/// graphic byte that cannot start a list item (see [`list_marker_len`]).
+/// graphic byte that cannot start a list item.
 fn continues_line(next: u8) -> bool {
-    next.is_ascii_graphic() && !matches!(next, b'-' | b'*' | b'+' | b'0'..=b'9')
+    next.is_ascii_graphic() && !may_start_list_item(next)
+}
+
+/// Whether a line starting with byte `first` may be a list item (see
+/// [`list_marker_len`]): a bullet, a digit, or the first byte of "•".
+fn may_start_list_item(first: u8) -> bool {
+    matches!(first, b'-' | b'*' | b'+' | b'0'..=b'9' | 0xe2)
 }
 
 /// Where [`plain_run_len`] stops: the first byte [`stops_at`] says, or
@@ -449,8 +455,7 @@ fn starts_list_item(rest: &str) -> bool {
 fn list_marker_len(rest: &str) -> Option<usize> {
     // Most lines start with a letter: one byte tells (a line start is
     // looked at twice, by the whitespace run before it and by itself).
-    let first = *rest.as_bytes().first()?;
-    if !(matches!(first, b'-' | b'*' | b'+') || first.is_ascii_digit() || first == 0xE2) {
+    if !may_start_list_item(*rest.as_bytes().first()?) {
         return None;
     }
     let marker_end = if rest.starts_with(['-', '*', '+']) {
