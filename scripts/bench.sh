@@ -4,7 +4,8 @@
 #
 #   scripts/bench.sh [MB] [RUNS]        (defaults: 64 MB, 3 runs each)
 #   PEER_RUNS=3 scripts/bench.sh ...    (the peers in the first 3 rounds, not
-#                                        only the first: minutes each on 64 MB)
+#                                        only the first: minutes each on 64 MB;
+#                                        0 skips them)
 #
 # Needs ../shared (corpus/make_bulk.py, peers/), python3 and /usr/bin/time.
 # The corpus and the probe's build live under $BENCH_DIR (default
@@ -52,12 +53,16 @@ PROGRAMS=(
   "docket -j2|$DOCKET extract -q -j2 $CORPUS"
   "2 x -j1, halves|( $DOCKET extract -q -j1 $HALVES/a & $DOCKET extract -q -j1 $HALVES/b & wait )"
   "probe multi|$PROBE $CORPUS --mode multi --ascii-wb --dfa-mb 256"
-  "re_peer|python3 $SHARED/peers/re_peer.py $CORPUS"
 )
-if python3 -c 'import spacy' 2>/dev/null; then
-  PROGRAMS+=("spacy_peer|python3 $SHARED/peers/spacy_peer.py $CORPUS")
+if [ "$PEER_RUNS" -eq 0 ]; then
+  echo "bench: PEER_RUNS=0, the Python peers are skipped" >&2
 else
-  echo "bench: spaCy not installed, spacy_peer skipped (pip install spacy)" >&2
+  PROGRAMS+=("re_peer|python3 $SHARED/peers/re_peer.py $CORPUS")
+  if python3 -c 'import spacy' 2>/dev/null; then
+    PROGRAMS+=("spacy_peer|python3 $SHARED/peers/spacy_peer.py $CORPUS")
+  else
+    echo "bench: spaCy not installed, spacy_peer skipped (pip install spacy)" >&2
+  fi
 fi
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
