@@ -65,6 +65,17 @@ else
   fi
 fi
 
+# The VM this was written on pages out file pages left idle for about a
+# minute (DAMON's "pageout" scheme): the first program of a round, after the
+# peers' minutes, read part of the corpus and of its own binary from disk
+# (10 MB after 75 s idle: +0.12 s), and docket -j1 is always that program.
+# So every timed run starts with the corpus and both binaries just read, as
+# after hyperfine's --warmup.
+warm() {
+  find "$CORPUS" -name '*.txt' -exec cat {} + > /dev/null
+  cat "$DOCKET" "$PROBE" > /dev/null
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Rounds run every program once, in turn, so that a drift in the machine's
@@ -78,6 +89,7 @@ for round in $(seq "$RUNS"); do
   for entry in "${PROGRAMS[@]}"; do
     name="${entry%%|*}"; cmd="${entry#*|}"
     case "$name" in *peer*) [ "$round" -le "$PEER_RUNS" ] || continue ;; esac   # minutes each on 64 MB
+    warm
     out=$( { /usr/bin/time -f '%e %M %U %S' bash -c "$cmd > /dev/null 2>/dev/null"; } 2>&1 | tail -1 )
     read -r wall rss user sys <<< "$out"
     TIMES_OF[$name]+="$wall "; RSS_OF_RUNS[$name]+="$rss "
