@@ -84,7 +84,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # docket and a peer a minute apart, not a median of one and a single run of
 # the other from another minute.
 declare -A TIMES_OF RSS_OF_RUNS CPU_OF_RUNS SECONDS_OF RSS_OF CPU_OF PEER_RATIOS
-RATIOS=(); CEILINGS=()
+RATIOS=(); CEILINGS=(); PROBE_RATIOS=()
 for round in $(seq "$RUNS"); do
   for entry in "${PROGRAMS[@]}"; do
     name="${entry%%|*}"; cmd="${entry#*|}"
@@ -104,6 +104,9 @@ for round in $(seq "$RUNS"); do
     peer=$(echo "${TIMES_OF[$name]}" | awk '{print $NF}')
     PEER_RATIOS[$name]+="$(awk -v a="$j1" -v p="$peer" 'BEGIN {printf "%.1f", p / a}') "
   done
+  # The probe target within the round: both a few seconds apart.
+  probe=$(echo "${TIMES_OF[probe multi]}" | awk '{print $NF}')
+  PROBE_RATIOS+=("$(awk -v a="$j1" -v p="$probe" 'BEGIN {printf "%.2f", a / p}')")
   two=$(echo "${TIMES_OF[2 x -j1, halves]}" | awk '{print $NF}')
   CEILINGS+=("$(awk -v a="$j1" -v b="$two" 'BEGIN {print a / b}')")
   echo "bench: round $round of $RUNS done" >&2
@@ -126,6 +129,7 @@ for entry in "${PROGRAMS[@]}"; do
     'BEGIN { printf "%-16s %10.2f %10.2f %10.2f %12.1f %14.2f\n", n, s, c, b/1e6/s, r/1024, s/base }'
 done
 echo "docket -j2 speed-up over -j1, per round: ${RATIOS[*]}; median $(printf '%s\n' "${RATIOS[@]}" | median)"
+echo "docket -j1 over the probe in the same round (1.00 or less meets the probe target), per round: ${PROBE_RATIOS[*]}; median $(printf '%s\n' "${PROBE_RATIOS[@]}" | median)"
 for name in "${!PEER_RATIOS[@]}"; do
   echo "$name over docket -j1 in the same round, per round: ${PEER_RATIOS[$name]}"
 done | sort
