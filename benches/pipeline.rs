@@ -8,11 +8,11 @@
 //! matching (rules and normalization), assembly, and record rendering to
 //! JSON. Prints the median of RUNS (default 3) per stage, its share and
 //! MB/s, beside the first pass, which also compiles the rules and builds
-//! the lazy DFAs' states (a run's fixed cost); then the whole extraction of one article at a time against groups
-//! of articles extracted together, as a large batch does; then the costliest
-//! rules (`docket check --profile`). No file reading
-//! or output writing is timed, so this is the engine's own speed;
-//! `scripts/bench.sh` times the whole program.
+//! the lazy DFAs' states (a run's fixed cost); then the whole extraction of
+//! one article at a time against groups of articles extracted together, as
+//! a large batch does; then the costliest rules (`docket check --profile`).
+//! No file reading or output writing is timed, so this is the engine's own
+//! speed; `scripts/bench.sh` times the whole program.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -78,7 +78,7 @@ fn main() {
     }
     println!(
         "first pass over the median: +{:.1} ms (rules compiled on first use, lazy DFA states built: paid once a run)",
-        (first[5].saturating_sub(total)).as_secs_f64() * 1e3
+        first[5].saturating_sub(total).as_secs_f64() * 1e3
     );
     let (alone, grouped) = time_grouping(&extractor, &docs, runs);
     println!(
