@@ -30,9 +30,13 @@ corpus() {
   echo "$dir"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-# Median wall seconds of RUNS runs of "$@" (output discarded).
+# Median wall seconds of RUNS runs of "$@" (output discarded), the last
+# argument being the corpus. Each run starts with the corpus and the binary
+# just read, as in scripts/bench.sh: a VM may page out files left idle.
 wall() {
   for _ in $(seq "$RUNS"); do
+    find "${@: -1}" -name '*.txt' -exec cat {} + > /dev/null
+    cat "$DOCKET" > /dev/null
     /usr/bin/time -f '%e' "$@" 2>&1 >/dev/null | tail -1
   done | median
 }
