@@ -524,8 +524,8 @@ fn link_target_len(rest: &str) -> Option<usize> {
 /// 400 bytes, with no `[` between.
 fn has_link_target(rest: &str) -> bool {
     let window = &rest.as_bytes()[..rest.len().min(400)];
-    let close = memchr::memchr_iter(b']', window).find(|&at| window.get(at + 1) == Some(&b'('));
-    close.is_some_and(|close| memchr::memchr(b'[', &window[1..close]).is_none())
+    memchr::memmem::find(window, b"](")
+        .is_some_and(|close| memchr::memchr(b'[', &window[1..close]).is_none())
 }
 
 /// Calls `found` with each sentence range inside one paragraph of the
