@@ -7,26 +7,30 @@
 //! cuts that run by a quarter (276 M -> 211 M instructions) and a 4 MB batch
 //! by 8%.
 //!
-//! Why version 2 and these options: by default mimalloc held 73 MB (v2) to
-//! 95 MB (v3) at its peak on a 64 MB corpus, against glibc's 58 MB.
-//! - An arena committed up front is never decommitted (mimalloc decommits
-//!   only arenas whose memory started uncommitted), so every segment a batch
-//!   ever freed stayed resident. Off: 64 MB.
-//! - Freed pages wait 10 ms before they go back to the OS. Returning them at
-//!   once brings the peak near glibc's (60 MB; 63.6 MB on a 1 GB stream),
-//!   at no cost to a batch, but a small article spends 20% more time:
-//!   compiling its rules frees and takes back the same pages over and over.
-//!   So they wait 1 ms until the input is known to be large (see [`suit`]).
+//! Why version 2 and this option: by default mimalloc held 73 MB (v2) to
+//! 95 MB (v3) at its peak on a 64 MB corpus, against glibc's 58 MB. An
+//! arena committed up front is never decommitted (mimalloc decommits only
+//! arenas whose memory started uncommitted), so every segment a batch ever
+//! freed stayed resident. Off: 60.7 MB on 64 MB, 62.7 MB on a 1 GB stream.
+//!
+//! Freed pages wait mimalloc's default 10 ms before they go back to the OS,
+//! at every scale. A batch's next group of articles takes back the pages
+//! the last one freed: returned at once, they came back as a page fault
+//! each (64 MB: 38,000 faults against 14,000, and 3-5% more time; a 1 GB
+//! stream: 323,000 against 14,000). Waiting costs no memory because groups
+//! are small (see `batch::MAX_GROUP_BYTES`); with groups of a megabyte, the
+//! pages waiting took the 64 MB peak to 65 MB. A small article runs as
+//! fast with a 1 ms wait as with 10 ms (and 20% slower with none:
+//! compiling its rules frees and takes back the same pages over and over).
 //!
 //! The arena is made by the first allocation, which the Rust runtime makes
-//! before `main`, so the options are set by the allocator itself, on its
+//! before `main`, so the option is set by the allocator itself, on its
 //! first call.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_long;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use docket::Scale;
 use libmimalloc_sys::{self as sys, mi_option_t};
 use mimalloc::MiMalloc;
 
@@ -34,22 +38,6 @@ use mimalloc::MiMalloc;
 /// mimalloc 2's `mi_option_e` lists `eager_commit`, `arena_eager_commit`,
 /// `purge_decommits`, `allow_large_os_pages`, so it sits two before the last.
 const ARENA_EAGER_COMMIT: mi_option_t = sys::mi_option_large_os_pages - 2;
-/// `mi_option_purge_delay`, listed right after `eager_commit_delay`.
-const PURGE_DELAY: mi_option_t = sys::mi_option_eager_commit_delay + 1;
-
-/// How many milliseconds freed pages wait for reuse at each scale.
-fn purge_delay(scale: Scale) -> c_long {
-    match scale {
-        Scale::Small => 1,
-        Scale::Large => 0,
-    }
-}
-
-/// Sets the allocator for input of `scale`: a batch returns freed pages to
-/// the OS at once, few articles keep them a millisecond for reuse.
-pub fn suit(scale: Scale) {
-    set(PURGE_DELAY, purge_delay(scale));
-}
 
 fn set(option: mi_option_t, value: c_long) {
     // SAFETY: mimalloc documents `mi_option_set` as callable at any time; it
@@ -62,15 +50,13 @@ pub struct Allocator;
 
 static CONFIGURED: AtomicBool = AtomicBool::new(false);
 
-/// Turns eager arena commits off and sets the purge delay for small input,
-/// once. The first allocation is made before `main` starts a thread, so no
-/// two threads can race here.
+/// Turns eager arena commits off, once. The first allocation is made
+/// before `main` starts a thread, so no two threads can race here.
 #[inline]
 fn configure() {
     if !CONFIGURED.load(Ordering::Relaxed) {
         CONFIGURED.store(true, Ordering::Relaxed);
         set(ARENA_EAGER_COMMIT, 0);
-        suit(Scale::Small);
     }
 }
 
@@ -109,18 +95,16 @@ mod tests {
         unsafe { sys::mi_option_get(option) }
     }
 
-    /// One test, as the options are global to the process.
+    /// `mi_option_purge_delay`, listed right after `eager_commit_delay`.
+    const PURGE_DELAY: mi_option_t = sys::mi_option_eager_commit_delay + 1;
+
     #[test]
-    fn the_settings_are_in_force_from_the_first_allocation_and_follow_the_scale() {
+    fn arenas_commit_lazily_from_the_first_allocation_and_freed_pages_wait_10_ms() {
         // The test harness has allocated long before this runs.
         let _ = vec![0u8; 64];
-        // mimalloc's defaults are 2 and 10.
+        // mimalloc's defaults are 2 and 10: only the first is changed.
         assert_eq!(get(ARENA_EAGER_COMMIT), 0);
-        assert_eq!(get(PURGE_DELAY), 1);
-        suit(Scale::Large);
-        assert_eq!(get(PURGE_DELAY), 0);
-        suit(Scale::Small);
-        assert_eq!(get(PURGE_DELAY), 1);
+        assert_eq!(get(PURGE_DELAY), 10);
     }
 
     #[test]

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use docket::batch::{self, Sink};
 use docket::source::InputFormat;
-use docket::Scale;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::{load_extractor, PackArgs, EXIT_OK, EXIT_SOME_FAILED};
@@ -94,7 +93,6 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let size = super::InputSize::of(&inputs);
     let expected = size.expected();
-    crate::allocator::suit(Scale::of_input(expected));
     let extractor = extractor
         .with_build_threads(jobs)
         .with_expected_input(expected);
