@@ -77,6 +77,13 @@ pub fn group_bytes(expected: u64, jobs: usize) -> u64 {
     (expected / (8 * jobs.max(1) as u64)).min(MAX_GROUP_BYTES)
 }
 
+/// The input size from which neither the scale rules are built for nor
+/// [`group_bytes`] changes, with `jobs` threads: a larger input may be
+/// sized no further.
+pub fn size_that_decides(jobs: usize) -> u64 {
+    (8 * jobs.max(1) as u64 * MAX_GROUP_BYTES).max(crate::Scale::LARGE_FROM)
+}
+
 /// CSV columns, one row per subject.
 pub const CSV_HEADER: [&str; 11] = [
     "article",
@@ -1082,5 +1089,20 @@ mod tests {
         assert_eq!(group_bytes(100_000, 1), 0, "small input: one at a time");
         assert_eq!(group_bytes(u64::MAX, 2), MAX_GROUP_BYTES, "a stream");
         assert_eq!(group_bytes(2 << 20, 2), 128 << 10, "8 groups per thread");
+    }
+
+    #[test]
+    fn input_past_the_size_that_decides_is_built_and_grouped_alike() {
+        for jobs in [1, 2, 3, 16] {
+            let decides = size_that_decides(jobs);
+            for larger in [decides, decides + 1, decides * 7, u64::MAX] {
+                assert_eq!(group_bytes(larger, jobs), group_bytes(decides, jobs));
+                assert_eq!(
+                    crate::Scale::of_input(larger),
+                    crate::Scale::of_input(decides)
+                );
+            }
+            assert_ne!(group_bytes(decides / 2, jobs), group_bytes(decides, jobs));
+        }
     }
 }

@@ -91,7 +91,12 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let size = super::InputSize::of(&inputs);
+    let show_progress =
+        !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);
+    // The progress bar shows the whole size; else it matters only up to
+    // where the scale and the group size stop changing.
+    let enough = (!show_progress).then(|| batch::size_that_decides(jobs));
+    let size = super::InputSize::up_to(&inputs, enough);
     let expected = size.expected();
     let extractor = extractor
         .with_build_threads(jobs)
@@ -106,8 +111,6 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         out_dir: args.out_dir.clone(),
         group_bytes: batch::group_bytes(expected, jobs),
     };
-    let show_progress =
-        !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);
     let mut sink = CliSink::new(
         &args,
         format,
