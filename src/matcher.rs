@@ -626,7 +626,7 @@ pattern = 'cat(?:dog)?s?'
 [[rule]]
 id = "n.reach-back"
 field = "name"
-pattern = '(?:dog\s){0,2}cat'
+pattern = '(?:[a-z]{3}\s){0,2}cat'
 [[rule]]
 id = "n.to-clause-end"
 field = "name"

@@ -178,7 +178,11 @@ pub fn requirement_of(hir: &Hir) -> Requirement {
             None => return Requirement::none(),
         },
     };
-    let (set, lead_ins) = minimal(set);
+    let (set, lead_ins) = match minimal_at_starts(&set) {
+        // Every match then starts at an occurrence: searched anchored there.
+        Some(starts) => (starts, Vec::new()),
+        None => minimal(set),
+    };
     if !set.iter().all(Literal::is_useful) {
         return Requirement::none();
     }
@@ -229,6 +233,28 @@ fn minimal(mut set: Vec<Literal>) -> (Vec<Literal>, Vec<String>) {
     }
     kept.sort();
     (kept, lead_ins.into_iter().collect())
+}
+
+/// [`minimal`] dropping only the literals whose occurrences imply one of
+/// another literal at the same start ("arrest" for "arrested", not
+/// "guilty" for "pleaded guilty"), when every literal left is where a
+/// match starts (reach 0): a rule searched anchored at each hit keeps
+/// that, for one more literal or so. `None` when some literal reaches back.
+fn minimal_at_starts(set: &[Literal]) -> Option<Vec<Literal>> {
+    if !set.iter().all(|l| l.reach_back == Some(0)) {
+        return None;
+    }
+    let mut set = set.to_vec();
+    set.sort_by(|a, b| a.text.len().cmp(&b.text.len()).then_with(|| a.cmp(b)));
+    set.dedup();
+    let mut kept: Vec<Literal> = Vec::new();
+    for literal in set {
+        if !kept.iter().any(|k| k.implied_by(&literal) == Some(0)) {
+            kept.push(literal);
+        }
+    }
+    kept.sort();
+    Some(kept)
 }
 
 /// The fewest bytes `parts` in a row can match.
@@ -1290,7 +1316,26 @@ mod tests {
             strings(&["<he>", "<she>"]),
             "a bounded 'he' is not inside 'she'"
         );
-        assert_eq!(lits(r"(?i)(?:he|she)\b"), strings(&["he>"]));
+        assert_eq!(
+            lits(r"(?i)(?:he|she)\b"),
+            strings(&["he>", "she>"]),
+            "'she' is kept: every match then starts at a literal"
+        );
+    }
+
+    #[test]
+    fn literals_inside_others_are_dropped_only_at_their_start_when_matches_start_at_them() {
+        assert_eq!(
+            lits(r"(?:dog\s){0,2}cat"),
+            strings(&["cat", "dog cat", "dog dog cat"])
+        );
+        assert_eq!(lits(r"cat(?:dog)?s?"), strings(&["cat"]), "the same start");
+        // Where a match may begin before its literal anyway, longer
+        // literals still give way to the shorter one inside them.
+        assert_eq!(
+            lits(r"(?:[a-z]{3}\s){0,2}(?:cat|dog\scat)"),
+            strings(&["cat"])
+        );
     }
 
     #[test]
