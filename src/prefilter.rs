@@ -178,11 +178,12 @@ pub fn requirement_of(hir: &Hir) -> Requirement {
             None => return Requirement::none(),
         },
     };
-    let (set, lead_ins) = match minimal_at_starts(&set) {
-        // Every match then starts at an occurrence: searched anchored there.
-        Some(starts) => (starts, Vec::new()),
-        None => minimal(set),
-    };
+    // When every match starts at an occurrence (reach 0), the rule is
+    // searched anchored at each hit: a literal gives way only to one that
+    // starts with it ("arrest" for "arrested", not "guilty" for "pleaded
+    // guilty"), which keeps that for one more literal or so.
+    let at_starts = set.iter().all(|l| l.reach_back == Some(0));
+    let (set, lead_ins) = minimal(set, |at| !at_starts || at == 0);
     if !set.iter().all(Literal::is_useful) {
         return Requirement::none();
     }
@@ -208,17 +209,20 @@ impl Requirement {
 }
 
 /// Drops every literal whose occurrences imply an occurrence of another
-/// one of the set. Also gives what comes before a kept literal inside the
-/// longer ones it now stands for (see [`Requirement::lead_ins`]).
-fn minimal(mut set: Vec<Literal>) -> (Vec<Literal>, Vec<String>) {
+/// one of the set, at an offset in it that `accept` takes. Also gives what
+/// comes before a kept literal inside the longer ones it now stands for
+/// (see [`Requirement::lead_ins`]).
+fn minimal(mut set: Vec<Literal>, accept: impl Fn(usize) -> bool) -> (Vec<Literal>, Vec<String>) {
     set.sort_by(|a, b| a.text.len().cmp(&b.text.len()).then_with(|| a.cmp(b)));
     set.dedup();
     let mut kept: Vec<Literal> = Vec::new();
     let mut lead_ins = std::collections::BTreeSet::new();
     for literal in set {
-        let implied = kept
-            .iter_mut()
-            .find_map(|k| k.implied_by(&literal).map(|at| (k, at)));
+        let implied = kept.iter_mut().find_map(|k| {
+            k.implied_by(&literal)
+                .filter(|&at| accept(at))
+                .map(|at| (k, at))
+        });
         match implied {
             // The kept literal now also stands for this one's occurrences.
             Some((k, at)) => {
@@ -233,28 +237,6 @@ fn minimal(mut set: Vec<Literal>) -> (Vec<Literal>, Vec<String>) {
     }
     kept.sort();
     (kept, lead_ins.into_iter().collect())
-}
-
-/// [`minimal`] dropping only the literals whose occurrences imply one of
-/// another literal at the same start ("arrest" for "arrested", not
-/// "guilty" for "pleaded guilty"), when every literal left is where a
-/// match starts (reach 0): a rule searched anchored at each hit keeps
-/// that, for one more literal or so. `None` when some literal reaches back.
-fn minimal_at_starts(set: &[Literal]) -> Option<Vec<Literal>> {
-    if !set.iter().all(|l| l.reach_back == Some(0)) {
-        return None;
-    }
-    let mut set = set.to_vec();
-    set.sort_by(|a, b| a.text.len().cmp(&b.text.len()).then_with(|| a.cmp(b)));
-    set.dedup();
-    let mut kept: Vec<Literal> = Vec::new();
-    for literal in set {
-        if !kept.iter().any(|k| k.implied_by(&literal) == Some(0)) {
-            kept.push(literal);
-        }
-    }
-    kept.sort();
-    Some(kept)
 }
 
 /// The fewest bytes `parts` in a row can match.
