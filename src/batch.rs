@@ -74,14 +74,20 @@ pub fn group_bytes(expected: u64, jobs: usize) -> u64 {
     if crate::Scale::of_input(expected) == crate::Scale::Small {
         return 0;
     }
-    (expected / (8 * jobs.max(1) as u64)).min(MAX_GROUP_BYTES)
+    (expected / groups_at_least(jobs)).min(MAX_GROUP_BYTES)
 }
 
 /// The input size from which neither the scale rules are built for nor
 /// [`group_bytes`] changes, with `jobs` threads: a larger input may be
 /// sized no further.
 pub fn size_that_decides(jobs: usize) -> u64 {
-    (8 * jobs.max(1) as u64 * MAX_GROUP_BYTES).max(crate::Scale::LARGE_FROM)
+    (groups_at_least(jobs) * MAX_GROUP_BYTES).max(crate::Scale::LARGE_FROM)
+}
+
+/// The fewest groups a large input is cut into for `jobs` threads: eight
+/// per thread.
+fn groups_at_least(jobs: usize) -> u64 {
+    8 * jobs.max(1) as u64
 }
 
 /// CSV columns, one row per subject.
