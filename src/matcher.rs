@@ -212,12 +212,6 @@ struct Searcher<'r, 's> {
 }
 
 impl Searcher<'_, '_> {
-    /// True when a search tries every place in its input: the rule has
-    /// no known starts and no lead.
-    fn tries_every_place(&self) -> bool {
-        self.starts.is_none() && self.lead.is_none()
-    }
-
     /// False when no match can hold the literal occurrence at `at` in the
     /// `sentence` of `view` (see [`crate::rules::lead`]). Only a lead reads
     /// the sentence: most hits passed over are never read, and a hit's
@@ -369,14 +363,10 @@ fn match_rule(
         config: &pack.normalizers,
     };
     let rule = &pack.rules[index];
-    let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
+    let bound = window_bound(pack, index);
     let scale = scratch.scale;
     let mut searcher = scratch.for_rule(index, rule, hits.len());
-    // Hits are literal occurrences only when the prefilter has the rule's
-    // literals (otherwise each is a whole sentence).
-    let at_hits = rule.starts_at_its_literals()
-        && pack.prefilter.hits_are_occurrences(index)
-        && searcher.tries_every_place();
+    let at_hits = Plan::of(pack, index) == Some(Plan::AtHits);
     let found = |sentence: usize, group: Span| {
         let range = &doc.sentences[sentence];
         let text = &doc.view[range.clone()];
@@ -417,6 +407,93 @@ fn match_rule(
         for_each_match_at_hits(&mut searcher, bound, doc, hits, found);
     } else {
         for_each_match(&mut searcher, rule.reach_back, bound, doc, hits, found);
+    }
+}
+
+/// The longest match of rule `index`, when its windows are bounded by it
+/// (not searched a sentence at a time).
+fn window_bound(pack: &Pack, index: usize) -> Option<usize> {
+    pack.rules[index]
+        .max_len
+        .filter(|_| !pack.prefilter.per_sentence(index))
+}
+
+/// How the matcher searches a rule, as `docket check --profile` shows it:
+/// a rule author sees why a rule costs what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// No literals: every sentence is searched.
+    EverySentence,
+    /// Only the few places in a sentence where a match can start are
+    /// tried, in the sentences its literals occur in (see
+    /// [`crate::rules::starts`]).
+    Starts,
+    /// One anchored search at each hit: every match starts at one of its
+    /// literals.
+    AtHits,
+    /// A search around each hit, from `back` bytes before it (`None`: from
+    /// the start of its sentence), to `ahead` bytes after it (`None`: to
+    /// the end of its sentence). With `lead`, a hit is first read back
+    /// from, and passed over when no match can hold it (see
+    /// [`crate::rules::lead`]).
+    Around {
+        /// Bytes searched before a hit.
+        back: Option<usize>,
+        /// Bytes searched after a hit.
+        ahead: Option<usize>,
+        /// Whether hits are read back from first.
+        lead: bool,
+    },
+}
+
+impl Plan {
+    /// The plan of rule `index`; `None` before it was compiled (where its
+    /// matches can start is known only then).
+    pub fn of(pack: &Pack, index: usize) -> Option<Plan> {
+        let rule = &pack.rules[index];
+        if !rule.regex.is_compiled(Scale::Small) && !rule.regex.is_compiled(Scale::Large) {
+            return None;
+        }
+        let occurrences = pack.prefilter.hits_are_occurrences(index);
+        Some(if rule.regex.starts().is_some() {
+            Plan::Starts
+        } else if !occurrences {
+            Plan::EverySentence
+        } else if rule.starts_at_its_literals() {
+            // A rule with a lead reaches back to the parts before its
+            // literal (see [`crate::prefilter::Requirement::factor`]), so a
+            // rule that does not has none.
+            Plan::AtHits
+        } else {
+            let bound = window_bound(pack, index);
+            Plan::Around {
+                back: rule.reach_back.or(bound),
+                ahead: bound,
+                lead: rule.factor.is_some(),
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Plan::EverySentence => f.write_str("every sentence"),
+            Plan::Starts => f.write_str("at starts"),
+            Plan::AtHits => f.write_str("at hits"),
+            Plan::Around { back, ahead, lead } => {
+                match (back, ahead) {
+                    (None, None) => f.write_str("whole sentence")?,
+                    (Some(back), None) => write!(f, "-{back}..sentence end")?,
+                    (None, Some(ahead)) => write!(f, "sentence start..+{ahead}")?,
+                    (Some(back), Some(ahead)) => write!(f, "-{back}..+{ahead}")?,
+                }
+                if *lead {
+                    f.write_str(", lead")?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -813,6 +890,27 @@ pattern = '[xs]+(?:dog|catdog)'
         assert_eq!(
             starts,
             [false, false, false, false, false, false, false, true, false, false, false, false]
+        );
+        let plans: Vec<String> = (0..pack.rules.len())
+            .map(|i| Plan::of(&pack, i).expect("compiled above").to_string())
+            .collect();
+        // As `docket check --profile` shows them.
+        assert_eq!(
+            plans,
+            [
+                "at hits",
+                "-8..+11",
+                "at hits",
+                "at hits",
+                "at hits",
+                "whole sentence, lead",
+                "every sentence",
+                "at starts",
+                "-3..sentence end",
+                "-8..+12, lead",
+                "whole sentence, lead",
+                "whole sentence, lead"
+            ]
         );
         // `hotdog` is all its alternation matched, `dog` begins it, and
         // `cat` may also come after one or two letters.

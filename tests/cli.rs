@@ -69,11 +69,13 @@ fn check_profile_prints_every_rule_cost_and_fails_on_an_unreadable_input() {
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("search ms"), "{table}");
-    let rows = table
+    let rows: Vec<&str> = table
         .lines()
         .filter(|l| l.starts_with("charge.after-trigger "))
-        .count();
-    assert_eq!(rows, 1, "{table}");
+        .collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    // Every match starts at a trigger word: one anchored search at each.
+    assert!(rows[0].ends_with("  at hits"), "{table}");
     assert!(table.contains("13 articles"), "{table}");
 
     let out = common::docket()

@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use crate::batch::MAX_GROUP_BYTES;
-use crate::matcher::{self, RuleSelection, Scratch};
+use crate::matcher::{self, Plan, RuleSelection, Scratch};
 use crate::rules::{Pack, Scale};
 use crate::segment::{self, Segmented};
 use crate::Document;
@@ -49,14 +49,15 @@ impl Profile {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         let searching: Duration = self.matching.rules.iter().map(|c| c.time).sum();
         let mut out = format!(
-            "{:<36} {:>9} {:>9} {:>9} {:>10} {:>6}\n",
-            "rule", "build ms", "windows", "mentions", "search ms", "share"
+            "{:<36} {:>9} {:>9} {:>9} {:>10} {:>6}  {}\n",
+            "rule", "build ms", "windows", "mentions", "search ms", "share", "searched"
         );
         for index in self.by_cost() {
             let cost = &self.matching.rules[index];
             let share = 100.0 * cost.time.as_secs_f64() / searching.as_secs_f64().max(1e-9);
+            let plan = Plan::of(pack, index).map_or("-".to_string(), |plan| plan.to_string());
             out.push_str(&format!(
-                "{:<36} {:>9.1} {:>9} {:>9} {:>10.1} {:>5.1}%\n",
+                "{:<36} {:>9.1} {:>9} {:>9} {:>10.1} {:>5.1}%  {plan}\n",
                 pack.rules[index].id,
                 ms(self.build.get(index).copied().unwrap_or_default()),
                 cost.windows,
