@@ -425,8 +425,8 @@ pub enum Plan {
     /// No literals: every sentence is searched.
     EverySentence,
     /// Only the few places in a sentence where a match can start are
-    /// tried, in the sentences its literals occur in (see
-    /// [`crate::rules::starts`]).
+    /// tried, in the sentences its literals occur in (every sentence, for
+    /// a rule without literals; see [`crate::rules::starts`]).
     Starts,
     /// One anchored search at each hit: every match starts at one of its
     /// literals.
