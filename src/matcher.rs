@@ -363,7 +363,7 @@ fn match_rule(
         config: &pack.normalizers,
     };
     let rule = &pack.rules[index];
-    let bound = window_bound(pack, index);
+    let (back, bound) = window(pack, index);
     let scale = scratch.scale;
     let mut searcher = scratch.for_rule(index, rule, hits.len());
     let at_hits = Plan::of(pack, index) == Some(Plan::AtHits);
@@ -406,16 +406,17 @@ fn match_rule(
     if at_hits {
         for_each_match_at_hits(&mut searcher, bound, doc, hits, found);
     } else {
-        for_each_match(&mut searcher, rule.reach_back, bound, doc, hits, found);
+        for_each_match(&mut searcher, back, bound, doc, hits, found);
     }
 }
 
-/// The longest match of rule `index`, when its windows are bounded by it
-/// (not searched a sentence at a time).
-fn window_bound(pack: &Pack, index: usize) -> Option<usize> {
-    pack.rules[index]
-        .max_len
-        .filter(|_| !pack.prefilter.per_sentence(index))
+/// How far around a hit rule `index` is searched: how many bytes before
+/// it a match can start, and the longest match when it bounds the window
+/// after the hit (`None`: the sentence's start, its end).
+fn window(pack: &Pack, index: usize) -> (Option<usize>, Option<usize>) {
+    let rule = &pack.rules[index];
+    let bound = rule.max_len.filter(|_| !pack.prefilter.per_sentence(index));
+    (rule.reach_back.or(bound), bound)
 }
 
 /// How the matcher searches a rule, as `docket check --profile` shows it:
@@ -465,10 +466,10 @@ impl Plan {
             // rule that does not has none.
             Plan::AtHits
         } else {
-            let bound = window_bound(pack, index);
+            let (back, ahead) = window(pack, index);
             Plan::Around {
-                back: rule.reach_back.or(bound),
-                ahead: bound,
+                back,
+                ahead,
                 lead: rule.factor.is_some(),
             }
         })
@@ -501,7 +502,7 @@ impl std::fmt::Display for Plan {
 /// group it wants, in the sentence), exactly the matches a left-to-right
 /// search of every sentence would give, while reading only the text around
 /// the rule's literal occurrences (`hits`, sorted). A match starts at most
-/// `reach_back` bytes (when known) before its literal.
+/// `back` bytes (when known) before its literal.
 ///
 /// Every match holds one of the hits. With a `bound` `L` on the match
 /// length, a match holding hit `h` lies in `h.start - L .. h.end + L`, so
@@ -516,7 +517,7 @@ impl std::fmt::Display for Plan {
 /// find, and `pos` moves only past text searched.)
 fn for_each_match(
     searcher: &mut Searcher,
-    reach_back: Option<usize>,
+    back: Option<usize>,
     bound: Option<usize>,
     doc: &Segmented,
     hits: &[Hit],
@@ -528,7 +529,7 @@ fn for_each_match(
     // Without a bound, the hit's sentence is searched to its end.
     let whole_sentences = bound.is_none();
     // A match starts at most `reach` bytes before its literal.
-    let reach = reach_back.or(bound).unwrap_or(usize::MAX);
+    let reach = back.unwrap_or(usize::MAX);
     for hit in hits {
         let (hit_start, hit_end) = (hit.start as usize, hit.end as usize);
         let sentence = hit.sentence as usize;
