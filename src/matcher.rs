@@ -161,6 +161,7 @@ impl Scratch {
             regex,
             starts: rule.regex.starts(),
             capture: rule.capture,
+            group_is_match: rule.regex.group_is_match(rule.capture),
             split,
             cache: &mut search.cache,
             caps: &mut search.caps,
@@ -204,6 +205,9 @@ struct Searcher<'r, 's> {
     /// [`crate::rules::starts`]).
     starts: Option<&'r Starts>,
     capture: usize,
+    /// The group wanted is the whole match (see
+    /// [`crate::rules::LazyRegex::group_is_match`]).
+    group_is_match: bool,
     split: Option<(&'r Split, &'s mut SplitCache)>,
     cache: &'s mut meta::Cache,
     caps: &'s mut Captures,
@@ -247,7 +251,7 @@ impl Searcher<'_, '_> {
 
     /// [`Searcher::search`] trying every place in `input`.
     fn search_from(&mut self, input: &Input) -> Option<(Match, Span)> {
-        if self.capture == 0 {
+        if self.group_is_match {
             let found = self.regex.search_with(self.cache, input)?;
             return Some((found, found.span()));
         }

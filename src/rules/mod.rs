@@ -53,9 +53,18 @@ pub struct LazyRegex {
     split: std::sync::OnceLock<Option<split::Split>>,
     /// What comes before its literals, for [`Scale::Large`] (see [`lead`]).
     lead: std::sync::OnceLock<Option<Box<lead::Lead>>>,
-    /// Where its matches can start, when that is known (see [`starts`]):
-    /// set by the first compilation, from the tree it compiles.
-    starts: std::sync::OnceLock<Option<starts::Starts>>,
+    /// What its matches look like: set by the first compilation, from the
+    /// tree it compiles.
+    shape: std::sync::OnceLock<MatchShape>,
+}
+
+/// What a rule's syntax tree tells about its matches.
+#[derive(Debug)]
+struct MatchShape {
+    /// Where they can start, when that is known (see [`starts`]).
+    starts: Option<starts::Starts>,
+    /// The capture group that is every match whole (see [`group_spanning_match`]).
+    whole_group: Option<u32>,
 }
 
 /// The scale of input a pack's rules (and lexicon scanners) are built for.
@@ -201,7 +210,7 @@ impl LazyRegex {
             compiled: Default::default(),
             split: Default::default(),
             lead: Default::default(),
-            starts: Default::default(),
+            shape: Default::default(),
         }
     }
 
@@ -226,7 +235,10 @@ impl LazyRegex {
                 // left to the engine, for its error.
                 match self.tree() {
                     Some(tree) => {
-                        self.starts.get_or_init(|| starts::Starts::of(&tree));
+                        self.shape.get_or_init(|| MatchShape {
+                            starts: starts::Starts::of(&tree),
+                            whole_group: group_spanning_match(&tree),
+                        });
                         builder.build_from_hir(&tree)
                     }
                     None => builder.build(&self.expanded().source),
@@ -295,7 +307,15 @@ impl LazyRegex {
     /// Where its matches can start, when that is known: after it was
     /// compiled (see [`LazyRegex::get`]).
     pub fn starts(&self) -> Option<&starts::Starts> {
-        self.starts.get().and_then(Option::as_ref)
+        self.shape.get().and_then(|shape| shape.starts.as_ref())
+    }
+
+    /// True when capture group `index` is every match whole, so a search
+    /// for the match alone finds it: known after it was compiled (see
+    /// [`LazyRegex::get`]). Group 0 is the match.
+    pub fn group_is_match(&self, index: usize) -> bool {
+        index == 0
+            || self.shape.get().and_then(|shape| shape.whole_group) == u32::try_from(index).ok()
     }
 
     /// The expanded source.
@@ -306,6 +326,30 @@ impl LazyRegex {
     /// Whether it has been compiled for `scale` yet.
     pub fn is_compiled(&self, scale: Scale) -> bool {
         self.compiled[scale as usize].get().is_some()
+    }
+}
+
+/// The capture group that is every match of `tree` whole: the group with
+/// nothing but zero-width assertions (`\b`, `^`) around it, as in
+/// `\b(?P<value>he|she)\b`. Such a rule's value comes with the match, and
+/// a capture search (the one-pass DFA or the backtracker after the lazy
+/// DFA) would only find the same span again.
+fn group_spanning_match(tree: &regex_syntax::hir::Hir) -> Option<u32> {
+    use regex_syntax::hir::HirKind;
+    match tree.kind() {
+        HirKind::Capture(capture) => Some(capture.index),
+        HirKind::Concat(parts) => {
+            let mut group = None;
+            for part in parts {
+                match part.kind() {
+                    HirKind::Look(_) => {}
+                    HirKind::Capture(capture) if group.is_none() => group = Some(capture.index),
+                    _ => return None,
+                }
+            }
+            group
+        }
+        _ => None,
     }
 }
 
@@ -1401,6 +1445,25 @@ mod tests {
 
     fn parse(pattern: &str) -> regex_syntax::hir::Hir {
         splice::parser().parse(pattern).unwrap()
+    }
+
+    #[test]
+    fn a_group_is_the_match_only_with_nothing_but_assertions_around_it() {
+        let whole = |pattern: &str| group_spanning_match(&parse(pattern));
+        assert_eq!(whole(r"(?i)\b(?P<value>he|she)\b"), Some(1));
+        assert_eq!(whole(r"^(?P<value>[a-z]+)$"), Some(1));
+        assert_eq!(whole(r"(?P<value>x+)"), Some(1));
+        assert_eq!(whole(r"\b(?P<value>cat)s?\b"), None);
+        assert_eq!(whole(r"(?P<a>x)(?P<b>y)"), None);
+        assert_eq!(whole(r"\b(?P<value>he)\b|she"), None);
+        assert_eq!(whole(r"\bhe\b"), None);
+        let pack = Pack::embedded().unwrap();
+        let pronoun = pack.rule("sex.pronoun").unwrap();
+        pronoun.regex.get(Scale::Large);
+        assert!(pronoun.regex.group_is_match(pronoun.capture));
+        let year_old = pack.rule("age.year-old").unwrap();
+        year_old.regex.get(Scale::Large);
+        assert!(!year_old.regex.group_is_match(year_old.capture));
     }
 
     #[test]
