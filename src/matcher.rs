@@ -14,7 +14,7 @@ use regex_automata::{Anchored, Input, Match, Span};
 
 use crate::mention::{Field, Mention};
 use crate::normalize::NormalizeContext;
-use crate::prefilter::Hit;
+use crate::prefilter::{Candidates, Hit};
 use crate::rules::lead::{Lead, LeadCache};
 use crate::rules::split::{Split, SplitCache};
 use crate::rules::starts::Starts;
@@ -312,7 +312,7 @@ pub fn find_mentions_in_group(
     let profiling = scratch.profile.is_some();
     let clock = || profiling.then(std::time::Instant::now);
     let started = clock();
-    let candidates: Vec<Vec<Vec<Hit>>> = docs
+    let candidates: Vec<Candidates> = docs
         .iter()
         .map(|doc| pack.prefilter.candidates(&doc.view, &doc.sentences))
         .collect();

@@ -1000,7 +1000,7 @@ struct Use {
 
 /// Where a rule may match: an occurrence of one of its literals (or, for a
 /// rule without literals, a whole sentence), in view bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hit {
     /// First byte of the occurrence.
     pub start: u32,
@@ -1174,22 +1174,25 @@ impl Prefilter {
     /// literals that lies inside one sentence and has the bounds the rule
     /// asks for (for a [`Prefilter::per_sentence`] rule, the first in each
     /// sentence); a rule without literals gets each sentence whole.
-    pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Vec<Vec<Hit>> {
+    pub fn candidates(&self, view: &str, sentences: &[Range<usize>]) -> Candidates {
         self.candidates_by(view, sentences, self.scan_for(view.len()))
     }
 
     /// [`Prefilter::candidates`], scanning as `scan` says.
-    fn candidates_by(&self, view: &str, sentences: &[Range<usize>], scan: Scan) -> Vec<Vec<Hit>> {
-        let mut out: Vec<Vec<Hit>> = vec![Vec::new(); self.rule_count];
+    fn candidates_by(&self, view: &str, sentences: &[Range<usize>], scan: Scan) -> Candidates {
+        let mut found: Vec<(u32, Hit)> = Vec::new();
         for &rule in &self.always {
-            out[rule] = (0..sentences.len())
-                .map(|i| Hit {
+            found.extend((0..sentences.len()).map(|i| {
+                let hit = Hit {
                     start: sentences[i].start as u32,
                     end: sentences[i].end as u32,
                     sentence: i as u32,
-                })
-                .collect();
+                };
+                (rule as u32, hit)
+            }));
         }
+        // The sentence of each rule's latest hit.
+        let mut latest = vec![u32::MAX; self.rule_count];
         let bytes = view.as_bytes();
         let mut sentence = 0;
         self.each_occurrence(bytes, scan, |id, start, end| {
@@ -1222,23 +1225,67 @@ impl Prefilter {
             };
             for u in &self.uses[id] {
                 if (free_before || !u.bounded_before) && (free_after || !u.bounded_after) {
-                    let hits = &mut out[u.rule];
-                    let seen = hits
-                        .last()
-                        .is_some_and(|last| last.sentence == hit.sentence);
+                    let seen = latest[u.rule] == hit.sentence;
                     if !(seen && self.first_hit_only[u.rule]) {
-                        hits.push(hit);
+                        found.push((u.rule as u32, hit));
+                        latest[u.rule] = hit.sentence;
                     }
                 }
             }
         });
-        // The scan reports occurrences in order of their ends.
-        for hits in &mut out {
-            if !hits.is_sorted() {
-                hits.sort_unstable();
+        Candidates::grouped(found, self.rule_count)
+    }
+}
+
+/// Each rule's hits in a document, sorted (see [`Prefilter::candidates`]):
+/// `candidates[rule]`. One list for all rules, where a list per rule took
+/// a few allocations each, for every rule with hits in every document (a
+/// third of a million in 64 MB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    hits: Vec<Hit>,
+    /// Rule `r`'s hits are `hits[starts[r]..starts[r + 1]]`.
+    starts: Vec<usize>,
+}
+
+impl Candidates {
+    /// `found`, (rule, hit) pairs in the order they were found, grouped by
+    /// rule in that order, then each rule's sorted (the scan reports
+    /// occurrences in order of their ends, so most already are).
+    fn grouped(found: Vec<(u32, Hit)>, rules: usize) -> Candidates {
+        let mut starts = vec![0; rules + 1];
+        for &(rule, _) in &found {
+            starts[rule as usize + 1] += 1;
+        }
+        for rule in 0..rules {
+            starts[rule + 1] += starts[rule];
+        }
+        let mut next = starts.clone();
+        let mut hits = vec![Hit::default(); found.len()];
+        for (rule, hit) in found {
+            hits[next[rule as usize]] = hit;
+            next[rule as usize] += 1;
+        }
+        for rule in 0..rules {
+            let of_rule = &mut hits[starts[rule]..starts[rule + 1]];
+            if !of_rule.is_sorted() {
+                of_rule.sort_unstable();
             }
         }
-        out
+        Candidates { hits, starts }
+    }
+
+    /// Each rule's hits, in rule order.
+    pub fn iter(&self) -> impl Iterator<Item = &[Hit]> {
+        (0..self.starts.len() - 1).map(|rule| &self[rule])
+    }
+}
+
+impl std::ops::Index<usize> for Candidates {
+    type Output = [Hit];
+
+    fn index(&self, rule: usize) -> &[Hit] {
+        &self.hits[self.starts[rule]..self.starts[rule + 1]]
     }
 }
 
