@@ -355,26 +355,31 @@ fn first_stop_in_blocks(bytes: &[u8]) -> usize {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn first_stop_in_blocks_avx2(bytes: &[u8]) -> usize {
-    first_stop_in_lanes::<std::arch::x86_64::__m256i>(bytes)
+    // SAFETY: this function enables AVX2.
+    unsafe { first_stop_in_lanes::<std::arch::x86_64::__m256i>(bytes) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn first_stop_in_blocks_sse2(bytes: &[u8]) -> usize {
-    first_stop_in_lanes::<std::arch::x86_64::__m128i>(bytes)
+    // SAFETY: this function enables SSE2.
+    unsafe { first_stop_in_lanes::<std::arch::x86_64::__m128i>(bytes) }
 }
 
-/// [`first_stop_in_blocks`] with blocks of `V`; inlined into a function
-/// that enables `V`'s instructions.
+/// [`first_stop_in_blocks`] with blocks of `V`.
+///
+/// # Safety
+/// The processor has `V`'s instructions; inlined into a function that
+/// enables them, the lanes' operations compile to those instructions.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn first_stop_in_lanes<V: lanes::Lanes>(bytes: &[u8]) -> usize {
+unsafe fn first_stop_in_lanes<V: lanes::Lanes>(bytes: &[u8]) -> usize {
     let mut at = 1;
     while at + V::WIDTH + 2 <= bytes.len() {
         // SAFETY: `at - 1 >= 0` and `at + 2 + WIDTH <= bytes.len()`: each
         // unaligned load reads `WIDTH` bytes inside `bytes`.
         let load = |from: usize| unsafe { V::load(bytes.as_ptr().add(from)) };
-        // SAFETY: the caller enabled `V`'s instructions.
+        // SAFETY: the caller's processor has `V`'s instructions.
         let stops = unsafe { stop_lanes(load(at - 1), load(at), load(at + 1), load(at + 2)) };
         // SAFETY: as above.
         let stops = unsafe { stops.mask() };
