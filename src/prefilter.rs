@@ -1285,11 +1285,6 @@ impl Candidates {
         }
         Candidates { hits, starts }
     }
-
-    /// Each rule's hits, in rule order.
-    pub fn iter(&self) -> impl Iterator<Item = &[Hit]> {
-        (0..self.starts.len() - 1).map(|rule| &self[rule])
-    }
 }
 
 impl std::ops::Index<usize> for Candidates {

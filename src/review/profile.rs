@@ -205,13 +205,9 @@ mod tests {
         let mut kept = vec![0u64; pack.rules.len()];
         for doc in &docs {
             let seg = segment::segment_from(&doc.text, doc.body_start, &pack.segment.abbreviations);
-            for (rule, hits) in pack
-                .prefilter
-                .candidates(&seg.view, &seg.sentences)
-                .iter()
-                .enumerate()
-            {
-                windows[rule] += hits.len() as u64;
+            let candidates = pack.prefilter.candidates(&seg.view, &seg.sentences);
+            for (rule, windows) in windows.iter_mut().enumerate() {
+                *windows += candidates[rule].len() as u64;
             }
             for mention in find_mentions(pack, &seg, RuleSelection::All) {
                 kept[mention.rule] += 1;
