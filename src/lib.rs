@@ -27,6 +27,7 @@
 
 pub mod assemble;
 pub mod batch;
+pub mod built;
 pub mod check;
 pub mod error;
 pub mod eval;

@@ -133,12 +133,14 @@ impl Scratch {
             .saturating_add(hits.try_into().unwrap_or(u32::MAX));
         // A lead costs about as much to build as the rule: it waits until
         // the rule has shown it has hits to rule out (a small batch would
-        // spend more building leads than they save it).
+        // spend more building leads than they save it). While another
+        // thread builds it, this one searches without it and asks again on
+        // its next call.
         if search.lead.is_none() && search.hits >= lead_after && scale == Scale::Large {
-            search.lead = Some(rule.lead().map(Lead::create_cache));
+            search.lead = rule.lead().map(|lead| lead.map(Lead::create_cache));
         }
         let lead = match search.lead.as_mut() {
-            Some(Some(cache)) => rule.lead().zip(Some(cache)),
+            Some(Some(cache)) => rule.lead().flatten().zip(Some(cache)),
             _ => None,
         };
         // Only the DFAs of the large scale make the split cheaper than the
@@ -151,10 +153,13 @@ impl Scratch {
             && scale == Scale::Large
             && rule.max_len.is_none()
         {
-            search.split = Some(rule.regex.split(rule.capture).map(Split::create_cache));
+            search.split = rule
+                .regex
+                .split(rule.capture)
+                .map(|split| split.map(Split::create_cache));
         }
         let split = match search.split.as_mut() {
-            Some(Some(cache)) => rule.regex.split(rule.capture).zip(Some(cache)),
+            Some(Some(cache)) => rule.regex.split(rule.capture).flatten().zip(Some(cache)),
             _ => None,
         };
         Searcher {
@@ -179,12 +184,12 @@ struct RuleSearch {
     caps: Captures,
     /// Capture searches made so far (see [`SPLIT_AFTER_CAPTURES`]).
     captured: u32,
-    /// Search state of the rule's split, once it was asked for (`None`
+    /// Search state of the rule's split, once it was built (`None`
     /// inside: the rule does not split).
     split: Option<Option<SplitCache>>,
     /// Hits searched so far (see [`LEAD_AFTER_HITS`]).
     hits: u32,
-    /// Search state of the rule's lead, once it was asked for (`None`
+    /// Search state of the rule's lead, once it was built (`None`
     /// inside: the rule has none).
     lead: Option<Option<LeadCache>>,
 }

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::built::BuiltOnce;
 use crate::sorted::SortedForms;
 
 /// Literal sets larger than this are not expanded further (cross products).
@@ -966,7 +967,7 @@ pub struct Prefilter {
     first_scanner: OnceLock<AhoCorasick>,
     /// ... and, built once [`DFA_AFTER_BYTES`] have been scanned, the rest
     /// (see [`Walk`]).
-    walk: OnceLock<Walk>,
+    walk: BuiltOnce<Walk>,
     scanned: std::sync::atomic::AtomicU64,
     /// Scanner pattern `p` -> the rules that require that text, with the
     /// bounds each of them asks for: `uses[use_starts[p]..use_starts[p + 1]]`
@@ -1068,7 +1069,7 @@ impl Prefilter {
             sorted: SortedForms::new(literals),
             bounded_in_every_use,
             first_scanner: OnceLock::new(),
-            walk: OnceLock::new(),
+            walk: BuiltOnce::default(),
             scanned: std::sync::atomic::AtomicU64::new(0),
             uses: uses.concat(),
             use_starts,
@@ -1113,10 +1114,13 @@ impl Prefilter {
     fn each_occurrence(&self, text: &[u8], scan: Scan, mut found: impl FnMut(usize, usize, usize)) {
         match scan {
             Scan::Dfa => {
-                let walk = self
-                    .walk
-                    .get_or_init(|| Walk::new(self.literals(), &self.mostly_inside_words()));
-                walk.each_occurrence(self.literals(), text, found);
+                let build = || Walk::new(self.literals(), &self.mostly_inside_words());
+                match self.walk.get_unless_building(build) {
+                    Some(walk) => walk.each_occurrence(self.literals(), text, found),
+                    // Another thread is building it (tens of milliseconds):
+                    // the quick automaton finds the same meanwhile.
+                    None => self.each_occurrence(text, Scan::Nfa, found),
+                }
             }
             // The other two read a lowercased copy: they serve the first
             // megabyte only.

@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use regex_automata::meta::{self, Regex};
 
+use crate::built::BuiltOnce;
 use crate::error::{Location, RuleError, RuleProblem};
 use crate::mention::{Field, Value};
 use crate::normalize::{Normalizer, NormalizerConfig};
@@ -50,9 +51,9 @@ pub struct LazyRegex {
     /// batch starts on the same rules).
     compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
     /// The pattern cut around its value group, for [`Scale::Large`].
-    split: std::sync::OnceLock<Option<split::Split>>,
+    split: BuiltOnce<Option<split::Split>>,
     /// What comes before its literals, for [`Scale::Large`] (see [`lead`]).
-    lead: std::sync::OnceLock<Option<Box<lead::Lead>>>,
+    lead: BuiltOnce<Option<Box<lead::Lead>>>,
     /// What its matches look like: set by the first compilation, from the
     /// tree it compiles.
     shape: std::sync::OnceLock<MatchShape>,
@@ -264,27 +265,29 @@ impl LazyRegex {
     }
 
     /// The pattern cut around capture group `index`, built for
-    /// [`Scale::Large`] on first use (see [`split`]); `None` when the group
-    /// is not one part of the pattern's top-level concatenation.
-    pub fn split(&self, index: usize) -> Option<&split::Split> {
-        self.split
-            .get_or_init(|| {
-                let tree = self.tree()?;
-                split::Split::new(
-                    &tree,
-                    u32::try_from(index).ok()?,
-                    &regex_builder(Scale::Large),
-                )
-            })
-            .as_ref()
+    /// [`Scale::Large`] on first use (see [`split`]): `Some(None)` when the
+    /// group is not one part of the pattern's top-level concatenation,
+    /// `None` while another thread builds it (a split only speeds the
+    /// search up: see [`BuiltOnce`]).
+    pub fn split(&self, index: usize) -> Option<Option<&split::Split>> {
+        let build = || {
+            let tree = self.tree()?;
+            split::Split::new(
+                &tree,
+                u32::try_from(index).ok()?,
+                &regex_builder(Scale::Large),
+            )
+        };
+        self.split.get_unless_building(build).map(Option::as_ref)
     }
 
     /// Its lead (see [`lead`]) from part `factor` of its top-level
-    /// concatenation, built now if not yet; `None` when it has none.
-    pub fn lead(&self, factor: usize, lead_ins: &[String]) -> Option<&lead::Lead> {
-        self.lead
-            .get_or_init(|| lead::Lead::new(&self.tree()?, factor, lead_ins).map(Box::new))
-            .as_deref()
+    /// concatenation, built now if no thread has begun building it:
+    /// `Some(None)` when it has none, `None` while another thread builds
+    /// it (a lead only speeds the search up: see [`BuiltOnce`]).
+    pub fn lead(&self, factor: usize, lead_ins: &[String]) -> Option<Option<&lead::Lead>> {
+        let build = || lead::Lead::new(&self.tree()?, factor, lead_ins).map(Box::new);
+        self.lead.get_unless_building(build).map(Option::as_deref)
     }
 
     /// The regex compiled for `scale` (now, if not yet).
@@ -476,11 +479,14 @@ impl Rule {
         self.reach_back == Some(0)
     }
 
-    /// Its lead (see [`lead`]), built now if not yet; `None` when it has
-    /// none.
-    pub fn lead(&self) -> Option<&lead::Lead> {
-        self.factor
-            .and_then(|factor| self.regex.lead(factor, &self.lead_ins))
+    /// Its lead (see [`lead`]), built now if no thread has begun building
+    /// it: `Some(None)` when it has none, `None` while another thread
+    /// builds it.
+    pub fn lead(&self) -> Option<Option<&lead::Lead>> {
+        match self.factor {
+            Some(factor) => self.regex.lead(factor, &self.lead_ins),
+            None => Some(None),
+        }
     }
 }
 

@@ -1,0 +1,97 @@
+//! Values built once and shared by every thread, which a thread can go on
+//! without while another builds them.
+//!
+//! In: a function that builds the value. Out: the value; or, from
+//! [`BuiltOnce::get_unless_building`], nothing yet while another thread is
+//! building it. What the engine builds on the way (the prefilter's fast
+//! automaton, a rule's lead and split) speeds up a search without changing
+//! what it finds: a thread that meets one being built searches the slower
+//! way meanwhile instead of waiting. With `--jobs 2` the other thread used
+//! to stand idle for the whole of each such build.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+/// A value built by the first thread to ask, then shared.
+#[derive(Debug)]
+pub struct BuiltOnce<T> {
+    value: OnceLock<T>,
+    /// Some thread has begun building it.
+    claimed: AtomicBool,
+}
+
+impl<T> Default for BuiltOnce<T> {
+    fn default() -> Self {
+        BuiltOnce {
+            value: OnceLock::new(),
+            claimed: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<T> BuiltOnce<T> {
+    /// The value, built by this thread with `build` if no thread has begun
+    /// building it; `None` while another thread is building it (or a build
+    /// panicked: then the caller goes on without it for good).
+    pub fn get_unless_building(&self, build: impl FnOnce() -> T) -> Option<&T> {
+        if let Some(value) = self.value.get() {
+            return Some(value);
+        }
+        if self.claimed.swap(true, Ordering::Acquire) {
+            return self.value.get();
+        }
+        Some(self.value.get_or_init(build))
+    }
+
+    /// The value, if it was built.
+    pub fn get(&self) -> Option<&T> {
+        self.value.get()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+
+    #[test]
+    fn the_first_caller_builds_and_later_ones_share_it() {
+        let once = BuiltOnce::default();
+        assert_eq!(once.get(), None);
+        assert_eq!(once.get_unless_building(|| 1), Some(&1));
+        assert_eq!(once.get_unless_building(|| 2), Some(&1));
+        assert_eq!(once.get(), Some(&1));
+    }
+
+    #[test]
+    fn a_thread_goes_on_without_the_value_while_another_builds_it() {
+        let once = BuiltOnce::default();
+        let (started, asked) = (Barrier::new(2), Barrier::new(2));
+        std::thread::scope(|scope| {
+            let builder = scope.spawn(|| {
+                once.get_unless_building(|| {
+                    started.wait();
+                    // Held until the other thread has asked.
+                    asked.wait();
+                    7
+                })
+                .copied()
+            });
+            started.wait();
+            assert_eq!(once.get_unless_building(|| 8), None);
+            asked.wait();
+            assert_eq!(builder.join().unwrap(), Some(7));
+        });
+        assert_eq!(once.get_unless_building(|| 9), Some(&7));
+    }
+
+    #[test]
+    fn a_build_that_panicked_leaves_the_value_unbuilt() {
+        let once: BuiltOnce<u8> = BuiltOnce::default();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            once.get_unless_building(|| panic!("no value"));
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(once.get_unless_building(|| 1), None);
+    }
+}
