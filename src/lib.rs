@@ -60,8 +60,8 @@ use normalize::{NormalizeContext, Normalizer};
 #[derive(Debug)]
 pub struct Extractor {
     pack: Pack,
-    /// Search state, one per thread extracting at a time.
-    scratch: regex_automata::util::pool::Pool<matcher::Scratch>,
+    /// Every rule's search state, shared by the threads extracting.
+    states: std::sync::Arc<matcher::SearchStates>,
     /// Threads a document may use to build the rules it needs.
     build_threads: usize,
     /// The scale of input rules are built for.
@@ -86,7 +86,7 @@ impl Extractor {
     pub fn new(pack: Pack) -> Extractor {
         Extractor {
             pack,
-            scratch: regex_automata::util::pool::Pool::new(matcher::Scratch::default),
+            states: Default::default(),
             build_threads: 1,
             scale: Scale::default(),
         }
@@ -152,16 +152,14 @@ impl Extractor {
                 segment::segment_from(&doc.text, doc.body_start, &self.pack.segment.abbreviations)
             })
             .collect();
-        let mut scratch = self.scratch.get();
+        let mut scratch = matcher::Scratch::sharing(self.states.clone(), self.scale);
         scratch.build_threads = self.build_threads;
-        scratch.scale = self.scale;
         let mentions = matcher::find_mentions_in_group(
             &self.pack,
             &segmented,
             RuleSelection::All,
             &mut scratch,
         );
-        drop(scratch);
         docs.iter()
             .zip(segmented)
             .zip(mentions)
