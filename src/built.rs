@@ -6,8 +6,10 @@
 //! building it. What the engine builds on the way (the prefilter's fast
 //! automaton, a rule's lead and split) speeds up a search without changing
 //! what it finds: a thread that meets one being built searches the slower
-//! way meanwhile instead of waiting. With `--jobs 2` the other thread used
-//! to stand idle for the whole of each such build.
+//! way meanwhile instead of waiting. Rules and lexicon scanners are needed,
+//! but threads building them ahead of use ([`crate::Pack::prepare`]) each
+//! take one nobody has begun. With `--jobs 2` a thread used to stand idle
+//! for the whole of each build the other had begun.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -43,9 +45,24 @@ impl<T> BuiltOnce<T> {
         Some(self.value.get_or_init(build))
     }
 
+    /// The value, built by this thread with `build` if no thread has begun
+    /// building it, else waiting for the thread that has.
+    pub fn get_or_build(&self, build: impl FnOnce() -> T) -> &T {
+        if let Some(value) = self.value.get() {
+            return value;
+        }
+        self.claimed.store(true, Ordering::Release);
+        self.value.get_or_init(build)
+    }
+
     /// The value, if it was built.
     pub fn get(&self) -> Option<&T> {
         self.value.get()
+    }
+
+    /// True while some thread is building it (or after a build panicked).
+    pub fn is_building(&self) -> bool {
+        self.claimed.load(Ordering::Acquire) && self.value.get().is_none()
     }
 }
 
@@ -61,6 +78,30 @@ mod tests {
         assert_eq!(once.get_unless_building(|| 1), Some(&1));
         assert_eq!(once.get_unless_building(|| 2), Some(&1));
         assert_eq!(once.get(), Some(&1));
+    }
+
+    #[test]
+    fn a_thread_that_needs_the_value_waits_for_the_build_under_way() {
+        let once = BuiltOnce::default();
+        let (started, checked) = (Barrier::new(2), Barrier::new(2));
+        std::thread::scope(|scope| {
+            let builder = scope.spawn(|| {
+                *once.get_or_build(|| {
+                    started.wait();
+                    checked.wait();
+                    // Most likely still building when the other thread asks.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    7
+                })
+            });
+            started.wait();
+            assert!(once.is_building());
+            assert_eq!(once.get_unless_building(|| 8), None);
+            checked.wait();
+            assert_eq!(*once.get_or_build(|| 9), 7);
+            assert!(!once.is_building());
+            assert_eq!(builder.join().unwrap(), 7);
+        });
     }
 
     #[test]

@@ -410,20 +410,27 @@ pub fn find_mentions_in_group(
             }
         }
     };
-    // A rule whose state another thread has waits until the others are
-    // done; when only such rules are left, the thread waits for the first.
-    // Mentions are sorted below, so the order rules run in changes nothing.
+    // A rule whose state another thread has, or that another thread is
+    // still building, waits until the others are done; when only such
+    // rules are left, the thread waits for the first. Mentions are sorted
+    // below, so the order rules run in changes nothing.
     let states = Arc::clone(&scratch.states);
     let slots = states.slots(pack.rules.len());
+    let scale = scratch.scale;
     let mut pending = needed;
     while let Some(&first) = pending.first() {
         let before = pending.len();
-        pending.retain(|&index| match SearchStates::take(slots, index, false) {
-            Some(mut state) => {
-                search_group(index, &mut state, scratch);
-                false
+        pending.retain(|&index| {
+            if pack.is_building(index, scale) {
+                return true;
             }
-            None => true,
+            match SearchStates::take(slots, index, false) {
+                Some(mut state) => {
+                    search_group(index, &mut state, scratch);
+                    false
+                }
+                None => true,
+            }
         });
         if pending.len() == before {
             let mut state = SearchStates::take(slots, first, true).expect("waited for");

@@ -12,6 +12,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::alternation::Phrases;
 use super::Scale;
+use crate::built::BuiltOnce;
 use crate::error::{Location, RuleProblem};
 use crate::sorted::SortedForms;
 
@@ -41,7 +42,7 @@ pub struct Lexicon {
     /// Scanner over every surface form, leftmost-longest, built on first
     /// scan (most lexicons are only used in patterns and lookups), one
     /// per [`Scale`] (indexed by it).
-    scanners: [std::sync::OnceLock<Scanner>; 2],
+    scanners: [BuiltOnce<Scanner>; 2],
 }
 
 /// What parsing a lexicon file gives.
@@ -184,50 +185,57 @@ impl Lexicon {
         self.scanners[scale as usize].get().is_some()
     }
 
+    /// Whether another thread is building its scanner for `scale`.
+    pub(crate) fn scanner_building(&self, scale: Scale) -> bool {
+        self.scanners[scale as usize].is_building()
+    }
+
     fn entries_table(&self) -> (&[(String, String)], &HashMap<String, usize>) {
         let contents = self.contents();
         (&contents.entries, &contents.table)
     }
 
-    /// Builds its scanner for `scale` now (see [`Lexicon::scan`]) if it
-    /// was not built yet.
+    /// Builds its scanner for `scale` now (see [`Lexicon::scan`]) unless
+    /// some thread has begun building it.
     pub(crate) fn prepare(&self, scale: Scale) {
-        self.scanner(scale);
+        self.scanners[scale as usize].get_unless_building(|| self.build_scanner(scale));
     }
 
     fn scanner(&self, scale: Scale) -> &Scanner {
-        self.scanners[scale as usize].get_or_init(|| {
-            let (mut surfaces, entry_of): (Vec<String>, Vec<usize>) =
-                self.contents().surfaces.iter().cloned().unzip();
-            // Case-insensitive lexicons scan lowercased text (see `scan`) with
-            // lowercased phrases: the same matches as an ASCII-case-insensitive
-            // automaton, which costs about twice as much to build.
-            if !self.options.case_sensitive {
-                surfaces.iter_mut().for_each(|s| s.make_ascii_lowercase());
-            }
-            match scale {
-                // Forms are all different (each is kept only for the entry
-                // its folded form names); should two ever be equal, the
-                // first added is kept, as the automaton picks it.
-                Scale::Small => Scanner::Sorted {
-                    forms: SortedForms::new(surfaces),
-                    entry_of,
-                },
-                // Scans read short captured spans (a clause after "charged
-                // with"), by the tens of thousands in a batch: the
-                // contiguous NFA scans them about 1.7 times as fast as the
-                // non-contiguous one it is made from, and as fast as a DFA,
-                // which takes far longer to build.
-                Scale::Large => Scanner::Automaton {
-                    automaton: AhoCorasickBuilder::new()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .kind(Some(AhoCorasickKind::ContiguousNFA))
-                        .build(&surfaces)
-                        .expect("lexicon phrases always build an automaton"),
-                    entry_of,
-                },
-            }
-        })
+        self.scanners[scale as usize].get_or_build(|| self.build_scanner(scale))
+    }
+
+    fn build_scanner(&self, scale: Scale) -> Scanner {
+        let (mut surfaces, entry_of): (Vec<String>, Vec<usize>) =
+            self.contents().surfaces.iter().cloned().unzip();
+        // Case-insensitive lexicons scan lowercased text (see `scan`) with
+        // lowercased phrases: the same matches as an ASCII-case-insensitive
+        // automaton, which costs about twice as much to build.
+        if !self.options.case_sensitive {
+            surfaces.iter_mut().for_each(|s| s.make_ascii_lowercase());
+        }
+        match scale {
+            // Forms are all different (each is kept only for the entry
+            // its folded form names); should two ever be equal, the
+            // first added is kept, as the automaton picks it.
+            Scale::Small => Scanner::Sorted {
+                forms: SortedForms::new(surfaces),
+                entry_of,
+            },
+            // Scans read short captured spans (a clause after "charged
+            // with"), by the tens of thousands in a batch: the
+            // contiguous NFA scans them about 1.7 times as fast as the
+            // non-contiguous one it is made from, and as fast as a DFA,
+            // which takes far longer to build.
+            Scale::Large => Scanner::Automaton {
+                automaton: AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&surfaces)
+                    .expect("lexicon phrases always build an automaton"),
+                entry_of,
+            },
+        }
     }
 
     /// Number of entries (phrases) in the file.

@@ -49,7 +49,7 @@ pub struct LazyRegex {
     /// Compiled once per [`Scale`] (indexed by it): threads that need it
     /// meanwhile wait instead of compiling it again (every thread of a
     /// batch starts on the same rules).
-    compiled: [std::sync::OnceLock<Result<Regex, Box<meta::BuildError>>>; 2],
+    compiled: [BuiltOnce<Result<Regex, Box<meta::BuildError>>>; 2],
     /// The pattern cut around its value group, for [`Scale::Large`].
     split: BuiltOnce<Option<split::Split>>,
     /// What comes before its literals, for [`Scale::Large`] (see [`lead`]).
@@ -229,25 +229,38 @@ impl LazyRegex {
     /// Compiles now for `scale`, returning the regex engine's error if it fails.
     fn force(&self, scale: Scale) -> Result<&Regex, &meta::BuildError> {
         self.compiled[scale as usize]
-            .get_or_init(|| {
-                let builder = regex_builder(scale);
-                // The tree the engine would parse, parsed here so that its
-                // starts are read off it; a pattern that does not parse is
-                // left to the engine, for its error.
-                match self.tree() {
-                    Some(tree) => {
-                        self.shape.get_or_init(|| MatchShape {
-                            starts: starts::Starts::of(&tree),
-                            whole_group: group_spanning_match(&tree),
-                        });
-                        builder.build_from_hir(&tree)
-                    }
-                    None => builder.build(&self.expanded().source),
-                }
-                .map_err(Box::new)
-            })
+            .get_or_build(|| self.compile(scale))
             .as_ref()
             .map_err(|e| &**e)
+    }
+
+    /// Compiles now for `scale`, unless some thread has begun to (see
+    /// [`Pack::prepare`]).
+    fn prepare(&self, scale: Scale) {
+        self.compiled[scale as usize].get_unless_building(|| self.compile(scale));
+    }
+
+    /// True while another thread compiles it for `scale`.
+    pub fn is_compiling(&self, scale: Scale) -> bool {
+        self.compiled[scale as usize].is_building()
+    }
+
+    fn compile(&self, scale: Scale) -> Result<Regex, Box<meta::BuildError>> {
+        let builder = regex_builder(scale);
+        // The tree the engine would parse, parsed here so that its starts
+        // are read off it; a pattern that does not parse is left to the
+        // engine, for its error.
+        match self.tree() {
+            Some(tree) => {
+                self.shape.get_or_init(|| MatchShape {
+                    starts: starts::Starts::of(&tree),
+                    whole_group: group_spanning_match(&tree),
+                });
+                builder.build_from_hir(&tree)
+            }
+            None => builder.build(&self.expanded().source),
+        }
+        .map_err(Box::new)
     }
 
     /// The syntax tree from the skeleton and the pack's parsed
@@ -692,7 +705,9 @@ impl Pack {
         // (the rules of a field often do): a thread that met it inside a
         // rule's item would wait for whoever builds it. Scanners are the
         // costliest items, so they start first and never end up last on
-        // one thread while the others wait.
+        // one thread while the others wait. Threads of other documents
+        // preparing at the same time pass over what these have begun, and
+        // these over theirs: none waits here for another's build.
         let mut scanners: Vec<&Lexicon> = rules
             .iter()
             .filter_map(|rule| self.lexicons.get(rule.each.as_deref()?))
@@ -716,10 +731,20 @@ impl Pack {
         in_parallel(&items, threads, |item| match item {
             Build::Scanner(lexicon) => lexicon.prepare(scale),
             // A regex that fails to compile reports it where it is used.
-            Build::Regex(regex) => {
-                let _ = regex.force(scale);
-            }
+            Build::Regex(regex) => regex.prepare(scale),
         });
+    }
+
+    /// True while another thread builds what rule `index` needs for
+    /// `scale` (its regex, its lexicon's scanner) ahead of use.
+    pub fn is_building(&self, index: usize, scale: Scale) -> bool {
+        let rule = &self.rules[index];
+        rule.regex.is_compiling(scale)
+            || rule
+                .each
+                .as_deref()
+                .and_then(|name| self.lexicons.get(name))
+                .is_some_and(|lexicon| lexicon.scanner_building(scale))
     }
 
     /// The rule with this id.
@@ -1522,6 +1547,27 @@ mod tests {
             assert_eq!(in_parallel(&items, threads, slow_square), expected);
             assert_eq!(in_parallel(&items[..1], threads, slow_square), [0]);
             assert!(in_parallel(&items[..0], threads, slow_square).is_empty());
+        }
+    }
+
+    /// Threads preparing at once each pass over what another has begun:
+    /// when all are done, every rule asked for is built.
+    #[test]
+    fn threads_preparing_at_once_build_everything_between_them() {
+        let pack = Pack::embedded().unwrap();
+        let all: Vec<usize> = (0..pack.rules.len()).collect();
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| pack.prepare(&all, 2, Scale::Small));
+            pack.prepare(&all, 2, Scale::Small);
+            other.join().unwrap();
+        });
+        for (i, rule) in pack.rules.iter().enumerate() {
+            assert!(rule.regex.is_compiled(Scale::Small), "{}", rule.id);
+            assert!(!pack.is_building(i, Scale::Small), "{}", rule.id);
+        }
+        for rule in pack.rules.iter().filter(|r| r.each.is_some()) {
+            let lexicon = &pack.lexicons[rule.each.as_deref().unwrap()];
+            assert!(lexicon.scanner_built(Scale::Small), "{}", rule.id);
         }
     }
 
