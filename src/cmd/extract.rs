@@ -71,8 +71,27 @@ pub struct ExtractArgs {
 }
 
 pub fn extract(args: ExtractArgs) -> Result<u8> {
-    let extractor = load_extractor(&args.pack)?;
-    let (inputs, expansion_errors) = batch::expand_inputs(&args.inputs);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Loading the pack and listing the inputs take a few milliseconds each
+    // before any thread has work: with threads to spare, they overlap.
+    let (extractor, (inputs, expansion_errors)) = if jobs > 1 {
+        std::thread::scope(|scope| {
+            let loading = scope.spawn(|| load_extractor(&args.pack));
+            let listed = batch::expand_inputs(&args.inputs);
+            let loaded = loading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (loaded, listed)
+        })
+    } else {
+        (
+            load_extractor(&args.pack),
+            batch::expand_inputs(&args.inputs),
+        )
+    };
+    let extractor = extractor?;
     let single_file = match inputs.as_slice() {
         [batch::Input::File { path, .. }] => {
             InputFormat::from_path(path) != Some(InputFormat::Jsonl)
@@ -88,9 +107,6 @@ pub fn extract(args: ExtractArgs) -> Result<u8> {
         }
         None => batch::OutputFormat::Jsonl,
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let show_progress =
         !args.quiet && io::stderr().is_terminal() && (inputs.len() > 1 || !single_file);
     // The progress bar shows the whole size; else it matters only up to
