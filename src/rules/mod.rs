@@ -48,7 +48,8 @@ pub struct LazyRegex {
     expansion: Expansion,
     /// Compiled once per [`Scale`] (indexed by it): threads that need it
     /// meanwhile wait instead of compiling it again (every thread of a
-    /// batch starts on the same rules).
+    /// batch starts on the same rules); threads preparing rules ahead of
+    /// use pass over it (see [`Pack::prepare`]).
     compiled: [BuiltOnce<Result<Regex, Box<meta::BuildError>>>; 2],
     /// The pattern cut around its value group, for [`Scale::Large`].
     split: BuiltOnce<Option<split::Split>>,
