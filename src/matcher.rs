@@ -7,7 +7,7 @@
 //! mentions cancel mentions of the fields they name that they overlap.
 
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
@@ -106,29 +106,38 @@ impl SearchStates {
     }
 
     /// Rule `index`'s state, for this thread alone: `None` while another
-    /// thread has it, unless told to `wait`. A state a panicking search
-    /// left behind is dropped.
+    /// thread has it.
+    fn try_take(
+        slots: &[Mutex<Option<RuleSearch>>],
+        index: usize,
+    ) -> Option<MutexGuard<'_, Option<RuleSearch>>> {
+        match slots[index].try_lock() {
+            Ok(state) => Some(state),
+            Err(TryLockError::WouldBlock) => None,
+            Err(TryLockError::Poisoned(poisoned)) => Some(Self::reset(&slots[index], poisoned)),
+        }
+    }
+
+    /// Rule `index`'s state, for this thread alone, once no other thread
+    /// has it.
     fn take(
         slots: &[Mutex<Option<RuleSearch>>],
         index: usize,
-        wait: bool,
-    ) -> Option<MutexGuard<'_, Option<RuleSearch>>> {
-        let slot = &slots[index];
-        let taken = if wait {
-            slot.lock().map_err(TryLockError::Poisoned)
-        } else {
-            slot.try_lock()
-        };
-        match taken {
-            Ok(state) => Some(state),
-            Err(TryLockError::WouldBlock) => None,
-            Err(TryLockError::Poisoned(poisoned)) => {
-                slot.clear_poison();
-                let mut state = poisoned.into_inner();
-                *state = None;
-                Some(state)
-            }
-        }
+    ) -> MutexGuard<'_, Option<RuleSearch>> {
+        slots[index]
+            .lock()
+            .unwrap_or_else(|poisoned| Self::reset(&slots[index], poisoned))
+    }
+
+    /// A state a panicking search left behind, dropped.
+    fn reset<'s>(
+        slot: &'s Mutex<Option<RuleSearch>>,
+        poisoned: PoisonError<MutexGuard<'s, Option<RuleSearch>>>,
+    ) -> MutexGuard<'s, Option<RuleSearch>> {
+        slot.clear_poison();
+        let mut state = poisoned.into_inner();
+        *state = None;
+        state
     }
 }
 
@@ -155,7 +164,7 @@ impl Scratch {
     pub fn rules_split(&self) -> usize {
         let slots = self.states.slots.get().map_or(&[][..], |slots| &slots[..]);
         (0..slots.len())
-            .filter_map(|index| SearchStates::take(slots, index, true))
+            .map(|index| SearchStates::take(slots, index))
             .filter(|s| s.as_ref().is_some_and(|s| matches!(s.split, Some(Some(_)))))
             .count()
     }
@@ -424,7 +433,7 @@ pub fn find_mentions_in_group(
             if pack.is_building(index, scale) {
                 return true;
             }
-            match SearchStates::take(slots, index, false) {
+            match SearchStates::try_take(slots, index) {
                 Some(mut state) => {
                     search_group(index, &mut state, scratch);
                     false
@@ -433,7 +442,7 @@ pub fn find_mentions_in_group(
             }
         });
         if pending.len() == before {
-            let mut state = SearchStates::take(slots, first, true).expect("waited for");
+            let mut state = SearchStates::take(slots, first);
             search_group(first, &mut state, scratch);
             pending.remove(0);
         }
@@ -877,7 +886,7 @@ pattern = '[xs]+(?:dog|catdog)'
                 find_mentions_with(&pack, &doc, RuleSelection::All, &mut scratch)
             });
             let searched = |index: usize| {
-                SearchStates::take(slots, index, false).is_some_and(|state| state.is_some())
+                SearchStates::try_take(slots, index).is_some_and(|state| state.is_some())
             };
             let waited = std::time::Instant::now();
             while !needed[1..].iter().all(|&index| searched(index)) {
