@@ -195,13 +195,13 @@ impl Extractor {
     }
 
     /// Extracts and renders the JSON record of one document.
-    pub fn record(&self, doc: &Document) -> Record {
+    pub fn record<'a>(&'a self, doc: &'a Document) -> Record<'a> {
         Record::build(&self.pack, doc, &self.extract(doc))
     }
 
     /// [`Extractor::record`] of several documents, extracted together (see
     /// [`Extractor::extract_group`]).
-    pub fn records(&self, docs: &[&Document]) -> Vec<Record> {
+    pub fn records<'a>(&'a self, docs: &[&'a Document]) -> Vec<Record<'a>> {
         docs.iter()
             .zip(self.extract_group(docs))
             .map(|(doc, extraction)| Record::build(&self.pack, doc, &extraction))

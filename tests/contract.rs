@@ -13,22 +13,34 @@ fn schema_validator() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("the schema compiles")
 }
 
-fn seed_records() -> Vec<(docket::Document, Record)> {
-    let extractor = common::extractor();
-    common::seed_paths()
-        .iter()
-        .map(|p| {
-            let doc = common::seed_document(p);
-            let record = extractor.record(&doc);
-            (doc, record)
-        })
-        .collect()
+/// The seed articles and an extractor: records borrow both.
+struct Seeds {
+    extractor: docket::Extractor,
+    docs: Vec<docket::Document>,
+}
+
+impl Seeds {
+    fn load() -> Seeds {
+        Seeds {
+            extractor: common::extractor(),
+            docs: common::seed_paths()
+                .iter()
+                .map(|p| common::seed_document(p))
+                .collect(),
+        }
+    }
+
+    fn records(&self) -> impl Iterator<Item = (&docket::Document, Record<'_>)> {
+        self.docs
+            .iter()
+            .map(|doc| (doc, self.extractor.record(doc)))
+    }
 }
 
 #[test]
 fn every_seed_record_validates_against_the_schema() {
     let validator = schema_validator();
-    for (doc, record) in seed_records() {
+    for (doc, record) in Seeds::load().records() {
         let value = serde_json::to_value(&record).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&value)
@@ -41,7 +53,8 @@ fn every_seed_record_validates_against_the_schema() {
 #[test]
 fn schema_rejects_a_record_that_breaks_the_contract() {
     let validator = schema_validator();
-    let (_, record) = seed_records().into_iter().next().unwrap();
+    let seeds = Seeds::load();
+    let (_, record) = seeds.records().next().unwrap();
     let mut value = serde_json::to_value(&record).unwrap();
     value["subjects"] = serde_json::json!([{ "id": "s1", "age": "thirty" }]);
     assert!(!validator.is_valid(&value));
@@ -49,7 +62,7 @@ fn schema_rejects_a_record_that_breaks_the_contract() {
 
 #[test]
 fn spans_match_their_text_and_evidence_backs_every_value() {
-    for (doc, record) in seed_records() {
+    for (doc, record) in Seeds::load().records() {
         for m in record.mentions.iter().chain(&record.facts) {
             assert!(
                 doc.text.is_char_boundary(m.start) && doc.text.is_char_boundary(m.end),
@@ -93,13 +106,13 @@ fn spans_match_their_text_and_evidence_backs_every_value() {
 
 #[test]
 fn output_is_deterministic() {
-    let first: Vec<String> = seed_records()
-        .iter()
-        .map(|(_, r)| serde_json::to_string(r).unwrap())
+    let first: Vec<String> = Seeds::load()
+        .records()
+        .map(|(_, r)| serde_json::to_string(&r).unwrap())
         .collect();
-    let second: Vec<String> = seed_records()
-        .iter()
-        .map(|(_, r)| serde_json::to_string(r).unwrap())
+    let second: Vec<String> = Seeds::load()
+        .records()
+        .map(|(_, r)| serde_json::to_string(&r).unwrap())
         .collect();
     assert_eq!(first, second);
 }

@@ -7,7 +7,8 @@ use serde_json::Value;
 #[test]
 fn seed_article_gives_the_four_gold_subjects() {
     let path = common::root().join("seeds/ice-declined-detainer-report.txt");
-    let record = common::extractor().record(&common::seed_document(&path));
+    let (extractor, doc) = (common::extractor(), common::seed_document(&path));
+    let record = extractor.record(&doc);
     let got: Vec<Value> = record
         .subjects
         .iter()

@@ -20,7 +20,8 @@ fn seed_records() {
     let extractor = common::extractor();
     settings().bind(|| {
         glob!("../seeds", "*.txt", |path| {
-            let record = extractor.record(&common::seed_document(path));
+            let doc = common::seed_document(path);
+            let record = extractor.record(&doc);
             assert_snapshot!(serde_json::to_string_pretty(&record).unwrap());
         });
     });

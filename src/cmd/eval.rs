@@ -42,7 +42,7 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
             .map(|s| serde_json::to_value(s).expect("records serialize"))
             .collect();
         preds.insert(doc.id.clone(), subjects);
-        articles.push((doc, record));
+        articles.push(doc);
     });
     let score = docket::eval::score(&gold, &preds);
     if args.json {
@@ -54,9 +54,12 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
         println!("{}", docket::eval::format_table(&score));
     }
     if args.show_errors {
+        // Records borrow their document: extracted again for the few
+        // articles that differ (extraction is deterministic).
         for diff in docket::eval::differences(&gold, &preds) {
-            if let Some((doc, record)) = articles.iter().find(|(d, _)| d.id == diff.article) {
-                println!("{}", docket::eval::describe(&diff, record, &doc.text));
+            if let Some(doc) = articles.iter().find(|d| d.id == diff.article) {
+                let record = extractor.record(doc);
+                println!("{}", docket::eval::describe(&diff, &record, &doc.text));
             }
         }
     }
