@@ -741,16 +741,18 @@ struct Walk {
     dfa: aho_corasick::dfa::DFA,
     /// Each byte as the walk reads it.
     reads: [u8; 256],
-    /// Walk pattern -> the literals it stands for, the longest first (the
-    /// order in which an overlapping search reports literals that end
-    /// together).
-    literals_of: Vec<Vec<WalkLiteral>>,
+    /// Walk pattern `p` -> the literals it stands for, the longest first
+    /// (the order in which an overlapping search reports literals that end
+    /// together): `literals[starts[p]..starts[p + 1]]`. One array read at
+    /// every occurrence, where a list per pattern cost two cache misses.
+    literals: Vec<WalkLiteral>,
+    starts: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct WalkLiteral {
-    id: usize,
-    len: usize,
+    id: u32,
+    len: u32,
     /// It holds a byte the walk reads as another: an occurrence of its
     /// pattern is one of it only when the text says so.
     checked: bool,
@@ -772,8 +774,8 @@ impl Walk {
         for (id, text) in literals.iter().enumerate() {
             let read: Vec<u8> = text.bytes().map(|b| reads[usize::from(b)]).collect();
             let literal = WalkLiteral {
-                id,
-                len: text.len(),
+                id: u32::try_from(id).expect("fewer than 4 billion literals"),
+                len: u32::try_from(text.len()).expect("literals are short"),
                 checked: read != text.as_bytes().to_ascii_lowercase(),
             };
             let forms: Vec<Vec<u8>> = if after_non_word[id] {
@@ -793,13 +795,18 @@ impl Walk {
                 literals_of[at].push(literal);
             }
         }
-        for list in &mut literals_of {
+        let mut starts = vec![0];
+        let mut flat = Vec::with_capacity(literals.len());
+        for mut list in literals_of {
             list.sort_by_key(|l| Reverse(l.len));
+            flat.extend(list);
+            starts.push(u32::try_from(flat.len()).expect("fewer than 4 billion literals"));
         }
         Walk {
             dfa: fast_scanner(&patterns),
             reads,
-            literals_of,
+            literals: flat,
+            starts,
         }
     }
 
@@ -814,16 +821,18 @@ impl Walk {
         mut found: impl FnMut(usize, usize, usize),
     ) {
         each_match_in_pieces(&self.dfa, &self.reads, text, |pattern, end| {
-            for literal in &self.literals_of[pattern] {
+            let of_pattern = self.starts[pattern] as usize..self.starts[pattern + 1] as usize;
+            for literal in &self.literals[of_pattern] {
+                let id = literal.id as usize;
                 // A pattern that starts with a space may have matched the
                 // one the walk reads before the text.
-                let Some(start) = end.checked_sub(literal.len) else {
+                let Some(start) = end.checked_sub(literal.len as usize) else {
                     continue;
                 };
                 let holds = !literal.checked
-                    || text[start..end].eq_ignore_ascii_case(literals[literal.id].as_bytes());
+                    || text[start..end].eq_ignore_ascii_case(literals[id].as_bytes());
                 if holds {
-                    found(literal.id, start, end);
+                    found(id, start, end);
                 }
             }
         });
@@ -970,15 +979,12 @@ pub struct Prefilter {
     walk: BuiltOnce<Walk>,
     scanned: std::sync::atomic::AtomicU64,
     /// Scanner pattern `p` -> the rules that require that text, with the
-    /// bounds each of them asks for: `uses[use_starts[p]..use_starts[p + 1]]`
-    /// (one list: every occurrence reads it).
+    /// bounds each of them asks for: `uses[of_literal[p].uses()]` (one
+    /// list: every occurrence reads it) ...
     uses: Vec<Use>,
-    use_starts: Vec<usize>,
-    /// Scanner pattern -> whether every use of it asks for a non-word byte
-    /// before it, and after it: an occurrence without is dropped at once
-    /// ("he" inside "the" and "when" was a third of all occurrences; the
-    /// walk now leaves most such out, see [`Walk`]).
-    bounded_in_every_use: Vec<(bool, bool)>,
+    /// ... and what every use of it asks for. One record read at each
+    /// occurrence, where three arrays cost a cache miss each.
+    of_literal: Vec<LiteralUses>,
     /// Scanner pattern -> how often, before the walk is built, it occurred
     /// with a word byte before it where every use asks for a non-word
     /// byte, and how often it occurred at all (see [`Walk`]).
@@ -986,19 +992,40 @@ pub struct Prefilter {
     /// Rules with no literal requirement: they run on every sentence.
     always: Vec<usize>,
     /// Rules searched sentence by sentence (no bound on their match
-    /// length) ...
+    /// length).
     per_sentence: Vec<bool>,
-    /// ... of which these need one hit per sentence, the first: the others
-    /// rule hits out one by one (see [`crate::rules::lead`]) and want them all.
-    first_hit_only: Vec<bool>,
     rule_count: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Use {
-    rule: usize,
+    rule: u32,
     bounded_before: bool,
     bounded_after: bool,
+    /// The rule wants only the first hit in a sentence: it is searched
+    /// sentence by sentence and does not rule hits out one by one (see
+    /// [`crate::rules::lead`]), which needs them all.
+    first_hit_only: bool,
+}
+
+/// The uses of one scanner pattern.
+#[derive(Debug, Clone, Copy)]
+struct LiteralUses {
+    /// Its uses are `uses[start..end]`.
+    start: u32,
+    end: u32,
+    /// Whether every use asks for a non-word byte before it, and after
+    /// it: an occurrence without is dropped at once ("he" inside "the"
+    /// and "when" was a third of all occurrences; the walk now leaves most
+    /// such out, see [`Walk`]).
+    bounded_before: bool,
+    bounded_after: bool,
+}
+
+impl LiteralUses {
+    fn uses(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// Where a rule may match: an occurrence of one of its literals (or, for a
@@ -1038,9 +1065,10 @@ impl Prefilter {
                     literals.len() - 1
                 });
                 uses[id].push(Use {
-                    rule,
+                    rule: u32::try_from(rule).expect("fewer than 4 billion rules"),
                     bounded_before: literal.bounded_before,
                     bounded_after: literal.bounded_after,
+                    first_hit_only: false,
                 });
             }
         }
@@ -1049,36 +1077,35 @@ impl Prefilter {
                 rule_literals[rule].is_none() || max_lens.get(rule).is_none_or(Option::is_none)
             })
             .collect();
-        let bounded_in_every_use = uses
+        let first_hit_only: Vec<bool> = per_sentence
             .iter()
-            .map(|uses| {
-                (
-                    uses.iter().all(|u| u.bounded_before),
-                    uses.iter().all(|u| u.bounded_after),
-                )
-            })
+            .enumerate()
+            .map(|(rule, &whole)| whole && !every_hit.get(rule).copied().unwrap_or(false))
             .collect();
-        let use_starts = std::iter::once(0)
-            .chain(uses.iter().scan(0, |end, uses| {
-                *end += uses.len();
-                Some(*end)
-            }))
-            .collect();
+        let mut of_literal = Vec::with_capacity(uses.len());
+        let mut flat = Vec::new();
+        for list in &uses {
+            let start = flat.len();
+            flat.extend(list.iter().map(|&u| Use {
+                first_hit_only: first_hit_only[u.rule as usize],
+                ..u
+            }));
+            of_literal.push(LiteralUses {
+                start: u32::try_from(start).expect("fewer than 4 billion uses"),
+                end: u32::try_from(flat.len()).expect("fewer than 4 billion uses"),
+                bounded_before: list.iter().all(|u| u.bounded_before),
+                bounded_after: list.iter().all(|u| u.bounded_after),
+            });
+        }
         Prefilter {
             inside_words: literals.iter().map(|_| Default::default()).collect(),
             sorted: SortedForms::new(literals),
-            bounded_in_every_use,
             first_scanner: OnceLock::new(),
             walk: BuiltOnce::default(),
             scanned: std::sync::atomic::AtomicU64::new(0),
-            uses: uses.concat(),
-            use_starts,
+            uses: flat,
+            of_literal,
             always,
-            first_hit_only: per_sentence
-                .iter()
-                .enumerate()
-                .map(|(rule, &whole)| whole && !every_hit.get(rule).copied().unwrap_or(false))
-                .collect(),
             per_sentence,
             rule_count: rule_literals.len(),
         }
@@ -1157,8 +1184,8 @@ impl Prefilter {
         use std::sync::atomic::Ordering::Relaxed;
         self.inside_words
             .iter()
-            .zip(&self.bounded_in_every_use)
-            .map(|((inside, all), &(bounded_before, _))| {
+            .zip(&self.of_literal)
+            .map(|((inside, all), &LiteralUses { bounded_before, .. })| {
                 let (inside, all) = (inside.load(Relaxed), all.load(Relaxed));
                 bounded_before
                     && inside >= INSIDE_WORDS_FROM
@@ -1213,7 +1240,9 @@ impl Prefilter {
         self.each_occurrence(bytes, scan, |id, start, end| {
             let free_before = start == 0 || !is_word_byte(bytes[start - 1]);
             let free_after = end == bytes.len() || !is_word_byte(bytes[end]);
-            let (before_needed, after_needed) = self.bounded_in_every_use[id];
+            let of_literal = self.of_literal[id];
+            let (before_needed, after_needed) =
+                (of_literal.bounded_before, of_literal.bounded_after);
             if before_needed && scan != Scan::Dfa {
                 use std::sync::atomic::Ordering::Relaxed;
                 let (inside, all) = &self.inside_words[id];
@@ -1238,12 +1267,12 @@ impl Prefilter {
                 end: end as u32,
                 sentence: sentence as u32,
             };
-            for u in &self.uses[self.use_starts[id]..self.use_starts[id + 1]] {
+            for u in &self.uses[of_literal.uses()] {
                 if (free_before || !u.bounded_before) && (free_after || !u.bounded_after) {
-                    let seen = latest[u.rule] == hit.sentence;
-                    if !(seen && self.first_hit_only[u.rule]) {
-                        found.push((u.rule as u32, hit));
-                        latest[u.rule] = hit.sentence;
+                    let seen = latest[u.rule as usize] == hit.sentence;
+                    if !(seen && u.first_hit_only) {
+                        found.push((u.rule, hit));
+                        latest[u.rule as usize] = hit.sentence;
                     }
                 }
             }
@@ -1643,7 +1672,8 @@ mod tests {
     /// text so far had each inside words most of the time).
     static AFTER_NON_WORD_ALL: std::sync::LazyLock<Prefilter> = std::sync::LazyLock::new(|| {
         let pre = crate::rules::prefilter_of(&crate::rules::Pack::embedded_shared().rules);
-        for (counts, &(before, _)) in pre.inside_words.iter().zip(&pre.bounded_in_every_use) {
+        for (counts, uses) in pre.inside_words.iter().zip(&pre.of_literal) {
+            let before = uses.bounded_before;
             counts
                 .0
                 .store(u32::from(before) * INSIDE_WORDS_FROM, Ordering::Relaxed);
