@@ -743,8 +743,8 @@ struct Walk {
     reads: [u8; 256],
     /// Walk pattern `p` -> the literals it stands for, the longest first
     /// (the order in which an overlapping search reports literals that end
-    /// together): `literals[starts[p]..starts[p + 1]]`. One array read at
-    /// every occurrence, where a list per pattern cost two cache misses.
+    /// together): `literals[starts[p]..starts[p + 1]]`, one array where
+    /// there was a list per pattern.
     literals: Vec<WalkLiteral>,
     starts: Vec<u32>,
 }
@@ -982,8 +982,8 @@ pub struct Prefilter {
     /// bounds each of them asks for: `uses[of_literal[p].uses()]` (one
     /// list: every occurrence reads it) ...
     uses: Vec<Use>,
-    /// ... and what every use of it asks for. One record read at each
-    /// occurrence, where three arrays cost a cache miss each.
+    /// ... and what every use of it asks for: one record read at each
+    /// occurrence, where there were three arrays.
     of_literal: Vec<LiteralUses>,
     /// Scanner pattern -> how often, before the walk is built, it occurred
     /// with a word byte before it where every use asks for a non-word

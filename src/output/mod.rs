@@ -16,7 +16,7 @@ use crate::Extraction;
 
 /// One article's output. Its mentions borrow their text and rule ids from
 /// the document and the pack: an article has hundreds of mentions, and
-/// copying three strings for each was a third of a batch's allocations.
+/// copying three strings for each was a quarter of a batch's allocations.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Record<'a> {
     /// Article id (file stem or JSONL id).
