@@ -104,10 +104,9 @@ impl NormalizeContext<'_> {
                 Some(Value::Str(code.to_string()))
             }
             Normalizer::Const(value) => Some(value.clone()),
-            Normalizer::Text => {
-                let words: Vec<&str> = text.split_whitespace().collect();
-                (!words.is_empty()).then(|| Value::Str(words.join(" ")))
-            }
+            Normalizer::Text => Some(squeeze(text))
+                .filter(|words| !words.is_empty())
+                .map(Value::Str),
             Normalizer::Date => self.dates(text).into_iter().next().map(Value::Str),
             Normalizer::Period => {
                 let dates = self.dates(text);
@@ -195,6 +194,22 @@ impl NormalizeContext<'_> {
     }
 }
 
+/// `text`'s words one space apart (empty when it has none): how spans
+/// are shown and how `text` values read. Nearly every span is that
+/// already, and is copied as it is.
+pub(crate) fn squeeze(text: &str) -> String {
+    let mut after_space = true;
+    let single_spaced = text.chars().all(|c| {
+        let fits = !c.is_whitespace() || (c == ' ' && !after_space);
+        after_space = c == ' ';
+        fits
+    }) && !after_space;
+    if single_spaced {
+        return text.to_string();
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// "2019-07-17" (or "2019-07") passes through unchanged when well formed.
 fn iso_date(text: &str) -> Option<String> {
     let parts: Vec<&str> = text.split('-').collect();
@@ -220,6 +235,14 @@ mod tests {
             map.insert(name.to_string(), lex);
         }
         map
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn squeezing_takes_its_shortcut_to_the_same_words(text in "[ab \t\n\u{a0}\u{2009}\u{e9}]{0,8}") {
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(squeeze(&text), words);
+        }
     }
 
     fn apply(normalizer: Normalizer, text: &str) -> Option<Value> {

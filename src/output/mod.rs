@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::assemble::{Fate, Subject};
 use crate::mention::{Field, Mention, Value};
+use crate::normalize::squeeze;
 use crate::rules::Pack;
 use crate::source::Document;
 use crate::Extraction;
@@ -272,10 +273,6 @@ fn field_rank(field: &str) -> usize {
         .iter()
         .position(|f| *f == field)
         .unwrap_or(usize::MAX)
-}
-
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The reason a mention is not part of any subject, for explain views.

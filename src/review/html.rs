@@ -14,6 +14,7 @@ use super::marked::{clusters, Cluster};
 use super::trace::{mention_id, role_label, roles, Role};
 use crate::assemble::Subject;
 use crate::mention::Field;
+use crate::normalize::squeeze;
 use crate::rules::Pack;
 use crate::source::Document;
 use crate::{Extraction, Record};
@@ -431,10 +432,6 @@ fn field_class(field: Field) -> &'static str {
         Field::Detainer => "f-detainer",
         _ => "f-other",
     }
-}
-
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -266,8 +266,10 @@ impl Lexicon {
     /// The code for a phrase as written in text, if the lexicon knows it.
     pub fn lookup(&self, phrase: &str) -> Option<&str> {
         let (entries, table) = self.entries_table();
-        let key = fold(phrase, self.options.case_sensitive);
-        table.get(&key).map(|&i| entries[i].0.as_str())
+        with_folded(phrase, self.options.case_sensitive, |key| {
+            table.get(key).copied()
+        })
+        .map(|i| entries[i].0.as_str())
     }
 
     /// The first phrase listed for `code` (used as its display label).
@@ -451,7 +453,16 @@ fn surface_forms(phrase: &str, plurals: bool) -> impl Iterator<Item = String> + 
 /// The key under which a phrase is stored: spaces squeezed, apostrophes
 /// unified, and lowercased unless the lexicon is case-sensitive.
 pub fn fold(phrase: &str, case_sensitive: bool) -> String {
-    // Nearly every phrase is ASCII words one space apart: nothing to squeeze.
+    with_folded(phrase, case_sensitive, str::to_string)
+}
+
+/// Calls `use_key` with [`fold`]'s key for `phrase`. Looking a mention up
+/// is one call per mention found: nearly every phrase is ASCII words one
+/// space apart, and its key is then the phrase itself or its lowercase,
+/// made here without allocating.
+fn with_folded<R>(phrase: &str, case_sensitive: bool, use_key: impl FnOnce(&str) -> R) -> R {
+    /// Longer phrases are lowercased on the heap.
+    const ON_STACK: usize = 64;
     let mut after_space = true;
     let single_spaced = phrase.bytes().all(|b| {
         let fits = b.is_ascii_graphic() || (b == b' ' && !after_space);
@@ -459,11 +470,18 @@ pub fn fold(phrase: &str, case_sensitive: bool) -> String {
         fits
     }) && !after_space;
     if single_spaced {
-        return if case_sensitive {
-            phrase.to_string()
-        } else {
-            phrase.to_ascii_lowercase()
-        };
+        if case_sensitive || !phrase.bytes().any(|b| b.is_ascii_uppercase()) {
+            return use_key(phrase);
+        }
+        if phrase.len() <= ON_STACK {
+            let mut buffer = [0u8; ON_STACK];
+            let lowered = &mut buffer[..phrase.len()];
+            lowered.copy_from_slice(phrase.as_bytes());
+            lowered.make_ascii_lowercase();
+            let key = std::str::from_utf8(lowered).expect("ASCII stays UTF-8 when lowercased");
+            return use_key(key);
+        }
+        return use_key(&phrase.to_ascii_lowercase());
     }
     let mut out = String::with_capacity(phrase.len());
     for word in phrase.split_whitespace() {
@@ -474,9 +492,9 @@ pub fn fold(phrase: &str, case_sensitive: bool) -> String {
     }
     let out = out.replace('\u{2019}', "'");
     if case_sensitive {
-        out
+        use_key(&out)
     } else {
-        out.to_lowercase()
+        use_key(&out.to_lowercase())
     }
 }
 
