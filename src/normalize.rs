@@ -198,16 +198,21 @@ impl NormalizeContext<'_> {
 /// are shown and how `text` values read. Nearly every span is that
 /// already, and is copied as it is.
 pub(crate) fn squeeze(text: &str) -> String {
-    let mut after_space = true;
-    let single_spaced = text.chars().all(|c| {
-        let fits = !c.is_whitespace() || (c == ' ' && !after_space);
-        after_space = c == ' ';
-        fits
-    }) && !after_space;
-    if single_spaced {
+    if single_spaced(text, |c| !c.is_whitespace()) {
         return text.to_string();
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// True when `text` is words of `word` characters one space apart, with
+/// no space at either end: nothing to squeeze.
+pub(crate) fn single_spaced(text: &str, word: impl Fn(char) -> bool) -> bool {
+    let mut after_space = true;
+    text.chars().all(|c| {
+        let fits = word(c) || (c == ' ' && !after_space);
+        after_space = c == ' ';
+        fits
+    }) && !after_space
 }
 
 /// "2019-07-17" (or "2019-07") passes through unchanged when well formed.

@@ -54,12 +54,21 @@ pub fn eval(args: EvalArgs) -> Result<u8> {
         println!("{}", docket::eval::format_table(&score));
     }
     if args.show_errors {
-        // Records borrow their document: extracted again for the few
-        // articles that differ (extraction is deterministic).
+        // Records borrow their document: extracted again, once each, for
+        // the few articles that differ (extraction is deterministic).
+        let mut described = None;
         for diff in docket::eval::differences(&gold, &preds) {
-            if let Some(doc) = articles.iter().find(|d| d.id == diff.article) {
-                let record = extractor.record(doc);
-                println!("{}", docket::eval::describe(&diff, &record, &doc.text));
+            if described
+                .as_ref()
+                .is_none_or(|(doc, _): &(&docket::Document, _)| doc.id != diff.article)
+            {
+                described = articles
+                    .iter()
+                    .find(|d| d.id == diff.article)
+                    .map(|doc| (doc, extractor.record(doc)));
+            }
+            if let Some((doc, record)) = &described {
+                println!("{}", docket::eval::describe(&diff, record, &doc.text));
             }
         }
     }

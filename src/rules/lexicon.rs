@@ -14,6 +14,7 @@ use super::alternation::Phrases;
 use super::Scale;
 use crate::built::BuiltOnce;
 use crate::error::{Location, RuleProblem};
+use crate::normalize::{single_spaced, squeeze};
 use crate::sorted::SortedForms;
 
 /// How a lexicon's phrases are compared with text.
@@ -463,13 +464,7 @@ pub fn fold(phrase: &str, case_sensitive: bool) -> String {
 fn with_folded<R>(phrase: &str, case_sensitive: bool, use_key: impl FnOnce(&str) -> R) -> R {
     /// Longer phrases are lowercased on the heap.
     const ON_STACK: usize = 64;
-    let mut after_space = true;
-    let single_spaced = phrase.bytes().all(|b| {
-        let fits = b.is_ascii_graphic() || (b == b' ' && !after_space);
-        after_space = b == b' ';
-        fits
-    }) && !after_space;
-    if single_spaced {
+    if single_spaced(phrase, |c| c.is_ascii_graphic()) {
         if case_sensitive || !phrase.bytes().any(|b| b.is_ascii_uppercase()) {
             return use_key(phrase);
         }
@@ -483,14 +478,7 @@ fn with_folded<R>(phrase: &str, case_sensitive: bool, use_key: impl FnOnce(&str)
         }
         return use_key(&phrase.to_ascii_lowercase());
     }
-    let mut out = String::with_capacity(phrase.len());
-    for word in phrase.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    let out = out.replace('\u{2019}', "'");
+    let out = squeeze(phrase).replace('\u{2019}', "'");
     if case_sensitive {
         use_key(&out)
     } else {
