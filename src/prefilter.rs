@@ -706,8 +706,8 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .expect("prefilter literals always build")
 }
 
-/// The Aho-Corasick DFA of [`each_match_in_pieces`], over patterns written
-/// as the walk reads text (see [`Walk`]). Its own prefilter would only
+/// The Aho-Corasick DFA that [`Table`] lays out for [`each_match_in_pieces`],
+/// over patterns written as the walk reads text (see [`Walk`]). Its own prefilter would only
 /// slow it: nearly every byte can start one of a pack's literals.
 fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::dfa::DFA {
     aho_corasick::dfa::DFA::builder()
@@ -738,9 +738,7 @@ fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::dfa::DFA {
 /// occurrences are checked against the text.
 #[derive(Debug)]
 struct Walk {
-    dfa: aho_corasick::dfa::DFA,
-    /// Each byte as the walk reads it.
-    reads: [u8; 256],
+    table: Table,
     /// Walk pattern `p` -> the literals it stands for, the longest first
     /// (the order in which an overlapping search reports literals that end
     /// together): `literals[starts[p]..starts[p + 1]]`, one array where
@@ -803,8 +801,7 @@ impl Walk {
             starts.push(u32::try_from(flat.len()).expect("fewer than 4 billion literals"));
         }
         Walk {
-            dfa: fast_scanner(&patterns),
-            reads,
+            table: Table::new(&fast_scanner(&patterns), &reads),
             literals: flat,
             starts,
         }
@@ -820,7 +817,7 @@ impl Walk {
         text: &[u8],
         mut found: impl FnMut(usize, usize, usize),
     ) {
-        each_match_in_pieces(&self.dfa, &self.reads, text, |pattern, end| {
+        each_match_in_pieces(&self.table, text, |pattern, end| {
             let of_pattern = self.starts[pattern] as usize..self.starts[pattern + 1] as usize;
             for literal in &self.literals[of_pattern] {
                 let id = literal.id as usize;
@@ -874,17 +871,199 @@ fn lowercase() -> [u8; 256] {
 
 /// How many pieces of a text [`each_match_in_pieces`] walks in step.
 const PIECES: usize = 4;
+// The walk's loop names each piece.
+const _: () = assert!(PIECES == 4);
 
 /// Texts shorter than this are scanned in one piece.
 const PIECES_FROM: usize = 1024;
 
-/// Calls `found(pattern, end)` for every occurrence of `dfa`'s patterns in
-/// `text` read as `reads` says, after a space, exactly as its
-/// overlapping search of that text reports them (by end, then in the
-/// automaton's order; the space's own matches aside), but walking
-/// [`PIECES`] pieces of `text` in step. Mapping each byte as it is read
-/// costs nothing the walk waits for, where a mapped copy of the text costs
-/// a pass over it and its memory.
+/// An Aho-Corasick DFA's transitions laid out for [`each_match_in_pieces`]:
+/// one table read per byte, indexed by the state and the byte's column.
+///
+/// The library's own DFA reads a byte through its byte classes, and its
+/// states do not fit in registers in a loop that walks four pieces at once:
+/// the walk spilled them to the stack and reloaded the table's address at
+/// every step. Here a byte's column folds the walk's reading of it (see
+/// [`walk_reads`]) and the byte class into one lookup, states are offsets
+/// into one flat array, and match states come first, so that a state is a
+/// match state when it is below one bound. A row holds one slot besides
+/// the columns: where the state's patterns start in the list of them. (64
+/// MB of news, four pieces, the
+/// table evicted between groups of articles as a batch does: about 160 ms
+/// a pass with the library's DFA, 128 ms with this table.)
+#[derive(Debug)]
+struct Table {
+    /// Byte -> its column.
+    columns: [u8; 256],
+    /// State `s` (a multiple of the stride, one more than the columns) and
+    /// column `c` -> the next state: `next[s + c]`. Its patterns are
+    /// `patterns[next[s + columns]..next[s + stride + columns]]`, in the
+    /// DFA's order (the slot of every state after the match states holds
+    /// where their patterns end).
+    next: Vec<u32>,
+    columns_len: usize,
+    /// States below this are match states.
+    matching: u32,
+    patterns: Vec<u32>,
+    /// The start state, and the state after reading a space from it.
+    start: u32,
+    after_space: u32,
+    longest_pattern: usize,
+}
+
+impl Table {
+    /// The transitions of `dfa` (unanchored) reachable from its start
+    /// state, for text read as `reads` says.
+    fn new(dfa: &aho_corasick::dfa::DFA, reads: &[u8; 256]) -> Table {
+        use aho_corasick::automaton::Automaton;
+        use aho_corasick::Anchored;
+        let mut read_values: Vec<u8> = reads.to_vec();
+        read_values.sort_unstable();
+        read_values.dedup();
+        let column_of = |read: u8| {
+            let column = read_values
+                .binary_search(&read)
+                .expect("every read value has a column");
+            u8::try_from(column).expect("at most 256 columns")
+        };
+        let columns: [u8; 256] = std::array::from_fn(|b| column_of(reads[b]));
+        let start = dfa
+            .start_state(Anchored::No)
+            .expect("an unanchored automaton");
+        // Every state reachable from the start, breadth first: the states
+        // near the start, which most bytes lead to, lie close together.
+        let mut states = vec![start];
+        let mut seen = Places::default();
+        seen.insert(start.as_usize(), 0);
+        let mut i = 0;
+        while let Some(&state) = states.get(i) {
+            for &read in &read_values {
+                let next = dfa.next_state(Anchored::No, state, read);
+                if seen.get(next.as_usize()).is_none() {
+                    let place = u32::try_from(states.len()).expect("fewer than 4 billion states");
+                    seen.insert(next.as_usize(), place);
+                    states.push(next);
+                }
+            }
+            i += 1;
+        }
+        // Match states first, each group in breadth-first order.
+        let mut order: Vec<usize> = (0..states.len()).collect();
+        order.sort_by_key(|&k| !dfa.is_match(states[k]));
+        let mut renumbered = vec![0u32; states.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumbered[old] = u32::try_from(new).expect("fewer than 4 billion states");
+        }
+        let columns_len = read_values.len();
+        let stride = columns_len + 1;
+        let id = |place: u32| u32::try_from(place as usize * stride).expect("a table under 16 GB");
+        let mut next = vec![0u32; states.len() * stride];
+        let mut patterns = Vec::new();
+        let mut matching = 0;
+        for &old in &order {
+            let state = states[old];
+            let row = renumbered[old] as usize * stride;
+            for (column, &read) in read_values.iter().enumerate() {
+                let target = dfa.next_state(Anchored::No, state, read).as_usize();
+                let place = seen.get(target).expect("every target was walked to");
+                next[row + column] = id(renumbered[place as usize]);
+            }
+            next[row + columns_len] =
+                u32::try_from(patterns.len()).expect("fewer than 4 billion patterns");
+            if dfa.is_match(state) {
+                patterns.extend(
+                    (0..dfa.match_len(state)).map(|k| dfa.match_pattern(state, k).as_u32()),
+                );
+                matching = id(renumbered[old] + 1);
+            }
+        }
+        let mut table = Table {
+            columns,
+            next,
+            columns_len,
+            matching,
+            patterns,
+            start: id(renumbered[0]),
+            after_space: 0,
+            longest_pattern: dfa.max_pattern_len(),
+        };
+        table.after_space = table.step(table.start, b' ');
+        table
+    }
+
+    /// The state after reading `byte` in state `state`.
+    #[inline(always)]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        self.next[state as usize + usize::from(self.columns[usize::from(byte)])]
+    }
+
+    fn is_match(&self, state: u32) -> bool {
+        state < self.matching
+    }
+
+    /// The patterns match state `state` reports.
+    fn patterns_of(&self, state: u32) -> &[u32] {
+        let slot = state as usize + self.columns_len;
+        let end = self
+            .next
+            .get(slot + self.columns_len + 1)
+            .map_or(self.patterns.len(), |&end| end as usize);
+        &self.patterns[self.next[slot] as usize..end]
+    }
+}
+
+/// The library's state ids -> places in a list of states. Its ids are
+/// state numbers times a power of two it does not name: an id is looked up
+/// divided by the largest power of two that divides every id inserted so
+/// far, in an array about as long as the list (with the ids themselves as
+/// indexes, the array took 4 MB while the table was built, and the
+/// process's peak memory grew by half that).
+#[derive(Debug, Default)]
+struct Places {
+    /// Place of id `i << shift`, or `u32::MAX`.
+    places: Vec<u32>,
+    shift: u32,
+}
+
+impl Places {
+    fn get(&self, id: usize) -> Option<u32> {
+        if id.trailing_zeros() < self.shift {
+            return None;
+        }
+        self.places
+            .get(id >> self.shift)
+            .copied()
+            .filter(|&p| p != u32::MAX)
+    }
+
+    fn insert(&mut self, id: usize, place: u32) {
+        let zeros = id.trailing_zeros().min(usize::BITS - 1);
+        if self.places.is_empty() {
+            self.shift = zeros;
+        } else if zeros < self.shift {
+            // Spread the places out for the finer step.
+            let finer = self.shift - zeros;
+            let mut places = vec![u32::MAX; self.places.len() << finer];
+            for (i, &p) in self.places.iter().enumerate() {
+                places[i << finer] = p;
+            }
+            self.places = places;
+            self.shift = zeros;
+        }
+        let at = id >> self.shift;
+        if self.places.len() <= at {
+            self.places.resize(at + 1, u32::MAX);
+        }
+        self.places[at] = place;
+    }
+}
+
+/// Calls `found(pattern, end)` for every occurrence of `table`'s patterns in
+/// `text`, after a space, exactly as the library's overlapping search of
+/// that text reports them (by end, then in the automaton's order; the
+/// space's own matches aside), but walking [`PIECES`] pieces of `text` in
+/// step. Mapping each byte as it is read costs nothing the walk waits for,
+/// where a mapped copy of the text costs a pass over it and its memory.
 /// One walk is a chain of dependent table lookups, each waiting for the
 /// last; independent chains keep the core busy while any one waits. Two
 /// chains scan about a quarter faster than one (64 MB of articles: 140 ->
@@ -892,19 +1071,10 @@ const PIECES_FROM: usize = 1024;
 /// MB/s), once the loop checks for matches once for all four.
 /// Each piece but the first starts one literal length early, so that it
 /// sees whole the literals that end in it, and reports only those.
-fn each_match_in_pieces(
-    dfa: &aho_corasick::dfa::DFA,
-    reads: &[u8; 256],
-    text: &[u8],
-    mut found: impl FnMut(usize, usize),
-) {
-    use aho_corasick::automaton::Automaton;
-    let start = dfa
-        .start_state(aho_corasick::Anchored::No)
-        .expect("an unanchored automaton");
+fn each_match_in_pieces(table: &Table, text: &[u8], mut found: impl FnMut(usize, usize)) {
     // A short text is one piece: the others are empty.
     let pieces = if text.len() < PIECES_FROM { 1 } else { PIECES };
-    let overlap = dfa.max_pattern_len().saturating_sub(1);
+    let overlap = table.longest_pattern.saturating_sub(1);
     // Piece `k` reports the occurrences ending in `owned[k]..owned[k + 1]`,
     // read from `from[k]`.
     let mut owned = [text.len(); PIECES + 1];
@@ -915,46 +1085,48 @@ fn each_match_in_pieces(
     }
     // The first piece reports at once, the others when it is done.
     let mut later: [Vec<(usize, usize)>; PIECES] = Default::default();
-    let mut report = |k: usize, sid, at: usize| {
+    let mut report = |k: usize, state: u32, at: usize| {
         if at > owned[k] || k == 0 {
-            for i in 0..dfa.match_len(sid) {
-                let id = dfa.match_pattern(sid, i).as_usize();
+            for &pattern in table.patterns_of(state) {
                 if k == 0 {
-                    found(id, at);
+                    found(pattern as usize, at);
                 } else {
-                    later[k].push((id, at));
+                    later[k].push((pattern as usize, at));
                 }
             }
         }
     };
-    let is_match = |sid| dfa.is_special(sid) && dfa.is_match(sid);
-    // One transition, on the byte as the walk reads it.
-    let step =
-        |sid, byte: u8| dfa.next_state(aho_corasick::Anchored::No, sid, reads[usize::from(byte)]);
-    let len = |k: usize| owned[k + 1] - from[k];
-    let together = (0..PIECES).map(len).min().unwrap_or(0);
-    let mut state = [start; PIECES];
+    let together = (0..PIECES)
+        .map(|k| owned[k + 1] - from[k])
+        .min()
+        .unwrap_or(0);
+    let piece = |k: usize| &text[from[k]..from[k] + together];
     // The first piece starts after a space, as if a non-word byte stood
     // before the text (a match ending there is no occurrence in the text).
-    state[0] = step(start, b' ');
-    for i in 0..together {
-        for k in 0..PIECES {
-            state[k] = step(state[k], text[from[k] + i]);
-        }
-        if state.iter().any(|&sid| dfa.is_special(sid)) {
-            for k in 0..PIECES {
-                if is_match(state[k]) {
-                    report(k, state[k], from[k] + i + 1);
+    let mut state = [table.after_space, table.start, table.start, table.start];
+    let in_step = piece(0).iter().zip(piece(1)).zip(piece(2)).zip(piece(3));
+    for (i, (((&b0, &b1), &b2), &b3)) in in_step.enumerate() {
+        state = [
+            table.step(state[0], b0),
+            table.step(state[1], b1),
+            table.step(state[2], b2),
+            table.step(state[3], b3),
+        ];
+        if state.iter().any(|&s| table.is_match(s)) {
+            for (k, &s) in state.iter().enumerate() {
+                if table.is_match(s) {
+                    report(k, s, from[k] + i + 1);
                 }
             }
         }
     }
-    for k in 0..PIECES {
+    for (k, &last) in state.iter().enumerate() {
+        let mut s = last;
         let rest = from[k] + together..owned[k + 1];
         for (at, &byte) in rest.clone().zip(&text[rest]) {
-            state[k] = step(state[k], byte);
-            if is_match(state[k]) {
-                report(k, state[k], at + 1);
+            s = table.step(s, byte);
+            if table.is_match(s) {
+                report(k, s, at + 1);
             }
         }
     }
@@ -1537,13 +1709,16 @@ mod tests {
 
     #[test]
     fn a_literal_is_found_once_wherever_it_ends_around_a_piece_boundary() {
-        let dfa = fast_scanner(&["abcdefg".to_string(), "fg".to_string()]);
+        let table = Table::new(
+            &fast_scanner(&["abcdefg".to_string(), "fg".to_string()]),
+            &lowercase(),
+        );
         let boundary = 500;
         for end in boundary - 9..boundary + 9 {
             let mut text = vec![b'x'; 4 * boundary];
             text[end - 7..end].copy_from_slice(b"ABCdefg");
             let mut found = Vec::new();
-            each_match_in_pieces(&dfa, &lowercase(), &text, |id, at| found.push((id, at)));
+            each_match_in_pieces(&table, &text, |id, at| found.push((id, at)));
             assert_eq!(found, [(0, end), (1, end)], "ending at {end}");
         }
     }
@@ -1609,7 +1784,8 @@ mod tests {
                 .map(|m| (m.pattern().as_usize(), m.end() - 1))
                 .collect();
             let mut got = Vec::new();
-            each_match_in_pieces(&fast_scanner(&literals), &lowercase(), text.as_bytes(), |id, end| got.push((id, end)));
+            let table = Table::new(&fast_scanner(&literals), &lowercase());
+            each_match_in_pieces(&table, text.as_bytes(), |id, end| got.push((id, end)));
             proptest::prop_assert_eq!(got, expected);
         }
 
