@@ -706,9 +706,10 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .expect("prefilter literals always build")
 }
 
-/// The Aho-Corasick DFA that [`Table`] lays out for [`each_match_in_pieces`],
-/// over patterns written as the walk reads text (see [`Walk`]). Its own prefilter would only
-/// slow it: nearly every byte can start one of a pack's literals.
+/// The Aho-Corasick DFA that [`Table`] lays out for
+/// [`each_match_in_pieces`], over patterns written as the walk reads text
+/// (see [`Walk`]). Its own prefilter would only slow it: nearly every byte
+/// can start one of a pack's literals.
 fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::dfa::DFA {
     aho_corasick::dfa::DFA::builder()
         .match_kind(MatchKind::Standard)
@@ -887,19 +888,19 @@ const PIECES_FROM: usize = 1024;
 /// [`walk_reads`]) and the byte class into one lookup, states are offsets
 /// into one flat array, and match states come first, so that a state is a
 /// match state when it is below one bound. A row holds one slot besides
-/// the columns: where the state's patterns start in the list of them. (64
-/// MB of news, four pieces, the
-/// table evicted between groups of articles as a batch does: about 160 ms
-/// a pass with the library's DFA, 128 ms with this table.)
+/// the columns: where the state's patterns start in the list of them.
+/// (The walk alone over 64 MB of news, the cache thrashed between groups
+/// of articles as a batch's rule searches do: about 160 ms a pass with the
+/// library's DFA, 128 ms with this table.)
 #[derive(Debug)]
 struct Table {
     /// Byte -> its column.
     columns: [u8; 256],
     /// State `s` (a multiple of the stride, one more than the columns) and
     /// column `c` -> the next state: `next[s + c]`. Its patterns are
-    /// `patterns[next[s + columns]..next[s + stride + columns]]`, in the
-    /// DFA's order (the slot of every state after the match states holds
-    /// where their patterns end).
+    /// `patterns[next[s + columns]..next[s + stride + columns]]` (to the
+    /// end, for the last state), in the DFA's order: the slot of every
+    /// state after the match states holds where their patterns end.
     next: Vec<u32>,
     columns_len: usize,
     /// States below this are match states.
