@@ -255,6 +255,37 @@ fn output_file_is_written_whole() {
     assert!(leftovers.is_empty());
 }
 
+/// `-o` onto a named pipe (or `/dev/null`) writes into it: a temporary file
+/// renamed onto it would replace it with a regular file.
+#[cfg(unix)]
+#[test]
+fn output_onto_a_named_pipe_writes_into_it_and_leaves_it_a_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = corpus();
+    let pipe = dir.path().join("records.pipe");
+    let made = Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: mkfifo is not available to make a named pipe");
+        return;
+    }
+    // A reader blocks until a writer opens the pipe: were the pipe replaced,
+    // it would wait forever, so it is waited for a bounded time.
+    let (sent, received) = std::sync::mpsc::channel();
+    let reading = pipe.clone();
+    std::thread::spawn(move || sent.send(fs::read_to_string(reading).unwrap()));
+    let out = run(&["extract", "-q", "-o", "records.pipe", "in"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = received
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the records came through the pipe");
+    assert_eq!(
+        read.lines().count(),
+        2,
+        "both records came through the pipe"
+    );
+    assert!(fs::metadata(&pipe).unwrap().file_type().is_fifo());
+}
+
 #[test]
 fn sharded_runs_merge_to_the_single_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -41,7 +41,8 @@ pub struct ExtractArgs {
     /// (stdin is read as JSONL unless this says otherwise).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormatArg>,
-    /// Write to this file (complete or not at all) instead of stdout.
+    /// Write to this file (complete or not at all) instead of stdout; a device
+    /// or named pipe (/dev/null, a FIFO) is written into as it is.
     #[arg(short, long, value_name = "FILE", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
     /// Write one pretty .json per article under DIR, mirroring the input tree.
@@ -187,6 +188,15 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
     bar
 }
 
+/// True when `path` exists and is neither a regular file nor a folder:
+/// `/dev/null`, a named pipe, `/dev/stdout`. `-o` writes those as they are;
+/// a temporary file renamed onto one would replace it (as root, `-o
+/// /dev/null` left a regular file where the device was, and every program
+/// reading /dev/null afterwards read the records).
+fn is_device_or_pipe(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Where `extract` sends records, reports and progress.
 struct CliSink {
     stream: Option<Box<dyn Write + Send>>,
@@ -221,6 +231,12 @@ impl CliSink {
         };
         if sink.out_dir.is_none() {
             let stream: Box<dyn Write + Send> = match &args.output {
+                Some(path) if is_device_or_pipe(path) => Box::new(io::BufWriter::new(
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .with_context(|| format!("{}: cannot open for writing", path.display()))?,
+                )),
                 Some(path) => {
                     let dir = path
                         .parent()
