@@ -13,6 +13,7 @@ use std::cmp::Reverse;
 use std::sync::atomic::AtomicU32;
 use std::sync::OnceLock;
 
+use aho_corasick::automaton::Automaton;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -706,12 +707,14 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
         .expect("prefilter literals always build")
 }
 
-/// The Aho-Corasick DFA that [`Table`] lays out for
+/// The Aho-Corasick automaton that [`Table`] lays out as a DFA for
 /// [`each_match_in_pieces`], over patterns written as the walk reads text
-/// (see [`Walk`]). Its own prefilter would only slow it: nearly every byte
-/// can start one of a pack's literals.
-fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::dfa::DFA {
-    aho_corasick::dfa::DFA::builder()
+/// (see [`Walk`]). A contiguous NFA: the table reads its transitions with
+/// the failure links followed, so the library's own DFA (4.4 MB for the
+/// default pack, and twice the time to build) would give the same table
+/// and only add to the run's peak memory while it was laid out.
+fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::nfa::contiguous::NFA {
+    aho_corasick::nfa::contiguous::NFA::builder()
         .match_kind(MatchKind::Standard)
         .prefilter(false)
         .build(patterns)
@@ -878,8 +881,9 @@ const _: () = assert!(PIECES == 4);
 /// Texts shorter than this are scanned in one piece.
 const PIECES_FROM: usize = 1024;
 
-/// An Aho-Corasick DFA's transitions laid out for [`each_match_in_pieces`]:
-/// one table read per byte, indexed by the state and the byte's column.
+/// An Aho-Corasick automaton's transitions laid out as a DFA for
+/// [`each_match_in_pieces`]: one table read per byte, indexed by the state
+/// and the byte's column.
 ///
 /// The library's own DFA reads a byte through its byte classes, and its
 /// states do not fit in registers in a loop that walks four pieces at once:
@@ -899,7 +903,7 @@ struct Table {
     /// State `s` (a multiple of the stride, one more than the columns) and
     /// column `c` -> the next state: `next[s + c]`. Its patterns are
     /// `patterns[next[s + columns]..next[s + stride + columns]]` (to the
-    /// end, for the last state), in the DFA's order: the slot of every
+    /// end, for the last state), in the automaton's order: the slot of every
     /// state after the match states holds where their patterns end.
     next: Vec<u32>,
     columns_len: usize,
@@ -913,10 +917,12 @@ struct Table {
 }
 
 impl Table {
-    /// The transitions of `dfa` (unanchored) reachable from its start
-    /// state, for text read as `reads` says.
-    fn new(dfa: &aho_corasick::dfa::DFA, reads: &[u8; 256]) -> Table {
-        use aho_corasick::automaton::Automaton;
+    /// The transitions of `automaton` (unanchored) reachable from its
+    /// start state, for text read as `reads` says. Only a complete
+    /// automaton's transitions are read: with failure links followed, and
+    /// every state's matches those of its failure links too (as the
+    /// library's overlapping search needs them).
+    fn new(automaton: &impl Automaton, reads: &[u8; 256]) -> Table {
         use aho_corasick::Anchored;
         let mut read_values: Vec<u8> = reads.to_vec();
         read_values.sort_unstable();
@@ -928,21 +934,27 @@ impl Table {
             u8::try_from(column).expect("at most 256 columns")
         };
         let columns: [u8; 256] = std::array::from_fn(|b| column_of(reads[b]));
-        let start = dfa
+        let start = automaton
             .start_state(Anchored::No)
             .expect("an unanchored automaton");
         // Every state reachable from the start, breadth first: the states
         // near the start, which most bytes lead to, lie close together.
+        // `place[id]`: where the state the automaton names `id` stands in
+        // `states` (a contiguous NFA's ids are offsets into its own array,
+        // so this is about as large as the automaton).
         let mut states = vec![start];
-        let mut seen = Places::default();
-        seen.insert(start.as_usize(), 0);
+        let mut place = vec![u32::MAX; start.as_usize() + 1];
+        place[start.as_usize()] = 0;
         let mut i = 0;
         while let Some(&state) = states.get(i) {
             for &read in &read_values {
-                let next = dfa.next_state(Anchored::No, state, read);
-                if seen.get(next.as_usize()).is_none() {
-                    let place = u32::try_from(states.len()).expect("fewer than 4 billion states");
-                    seen.insert(next.as_usize(), place);
+                let next = automaton.next_state(Anchored::No, state, read);
+                let at = next.as_usize();
+                if place.len() <= at {
+                    place.resize(at + 1, u32::MAX);
+                }
+                if place[at] == u32::MAX {
+                    place[at] = u32::try_from(states.len()).expect("fewer than 4 billion states");
                     states.push(next);
                 }
             }
@@ -950,14 +962,15 @@ impl Table {
         }
         // Match states first, each group in breadth-first order.
         let mut order: Vec<usize> = (0..states.len()).collect();
-        order.sort_by_key(|&k| !dfa.is_match(states[k]));
+        order.sort_by_key(|&k| !automaton.is_match(states[k]));
         let mut renumbered = vec![0u32; states.len()];
         for (new, &old) in order.iter().enumerate() {
             renumbered[old] = u32::try_from(new).expect("fewer than 4 billion states");
         }
         let columns_len = read_values.len();
         let stride = columns_len + 1;
-        let id = |place: u32| u32::try_from(place as usize * stride).expect("a table under 16 GB");
+        // The table's name for the state numbered `n`: its row's offset.
+        let row_of = |n: u32| u32::try_from(n as usize * stride).expect("a table under 16 GB");
         let mut next = vec![0u32; states.len() * stride];
         let mut patterns = Vec::new();
         let mut matching = 0;
@@ -965,17 +978,17 @@ impl Table {
             let state = states[old];
             let row = renumbered[old] as usize * stride;
             for (column, &read) in read_values.iter().enumerate() {
-                let target = dfa.next_state(Anchored::No, state, read).as_usize();
-                let place = seen.get(target).expect("every target was walked to");
-                next[row + column] = id(renumbered[place as usize]);
+                let target = automaton.next_state(Anchored::No, state, read).as_usize();
+                next[row + column] = row_of(renumbered[place[target] as usize]);
             }
             next[row + columns_len] =
                 u32::try_from(patterns.len()).expect("fewer than 4 billion patterns");
-            if dfa.is_match(state) {
+            if automaton.is_match(state) {
                 patterns.extend(
-                    (0..dfa.match_len(state)).map(|k| dfa.match_pattern(state, k).as_u32()),
+                    (0..automaton.match_len(state))
+                        .map(|k| automaton.match_pattern(state, k).as_u32()),
                 );
-                matching = id(renumbered[old] + 1);
+                matching = row_of(renumbered[old] + 1);
             }
         }
         let mut table = Table {
@@ -984,9 +997,9 @@ impl Table {
             columns_len,
             matching,
             patterns,
-            start: id(renumbered[0]),
+            start: row_of(renumbered[0]),
             after_space: 0,
-            longest_pattern: dfa.max_pattern_len(),
+            longest_pattern: automaton.max_pattern_len(),
         };
         table.after_space = table.step(table.start, b' ');
         table
@@ -1010,52 +1023,6 @@ impl Table {
             .get(slot + self.columns_len + 1)
             .map_or(self.patterns.len(), |&end| end as usize);
         &self.patterns[self.next[slot] as usize..end]
-    }
-}
-
-/// The library's state ids -> places in a list of states. Its ids are
-/// state numbers times a power of two it does not name: an id is looked up
-/// divided by the largest power of two that divides every id inserted so
-/// far, in an array about as long as the list (with the ids themselves as
-/// indexes, the array took 4 MB while the table was built, and the
-/// process's peak memory grew by half that).
-#[derive(Debug, Default)]
-struct Places {
-    /// Place of id `i << shift`, or `u32::MAX`.
-    places: Vec<u32>,
-    shift: u32,
-}
-
-impl Places {
-    fn get(&self, id: usize) -> Option<u32> {
-        if id.trailing_zeros() < self.shift {
-            return None;
-        }
-        self.places
-            .get(id >> self.shift)
-            .copied()
-            .filter(|&p| p != u32::MAX)
-    }
-
-    fn insert(&mut self, id: usize, place: u32) {
-        let zeros = id.trailing_zeros().min(usize::BITS - 1);
-        if self.places.is_empty() {
-            self.shift = zeros;
-        } else if zeros < self.shift {
-            // Spread the places out for the finer step.
-            let finer = self.shift - zeros;
-            let mut places = vec![u32::MAX; self.places.len() << finer];
-            for (i, &p) in self.places.iter().enumerate() {
-                places[i << finer] = p;
-            }
-            self.places = places;
-            self.shift = zeros;
-        }
-        let at = id >> self.shift;
-        if self.places.len() <= at {
-            self.places.resize(at + 1, u32::MAX);
-        }
-        self.places[at] = place;
     }
 }
 
