@@ -974,6 +974,9 @@ impl Table {
         let mut next = vec![0u32; states.len() * stride];
         let mut patterns = Vec::new();
         let mut matching = 0;
+        // Each transition is asked for again rather than kept from the walk
+        // above: kept, they would take 3.2 MB more while the table is laid
+        // out (16,673 states by 48 columns for the default pack).
         for &old in &order {
             let state = states[old];
             let row = renumbered[old] as usize * stride;
