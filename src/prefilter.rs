@@ -910,9 +910,8 @@ struct Table {
     /// States below this are match states.
     matching: u32,
     patterns: Vec<u32>,
-    /// The start state, and the state after reading a space from it.
+    /// The start state.
     start: u32,
-    after_space: u32,
     longest_pattern: usize,
 }
 
@@ -973,7 +972,7 @@ impl Table {
         let row_of = |n: u32| u32::try_from(n as usize * stride).expect("a table under 16 GB");
         let mut next = vec![0u32; states.len() * stride];
         let mut patterns = Vec::new();
-        let mut matching = 0;
+        let match_states = order.partition_point(|&k| automaton.is_match(states[k]));
         // Each transition is asked for again rather than kept from the walk
         // above: kept, they would take 3.2 MB more while the table is laid
         // out (16,673 states by 48 columns for the default pack).
@@ -991,21 +990,17 @@ impl Table {
                     (0..automaton.match_len(state))
                         .map(|k| automaton.match_pattern(state, k).as_u32()),
                 );
-                matching = row_of(renumbered[old] + 1);
             }
         }
-        let mut table = Table {
+        Table {
             columns,
             next,
             columns_len,
-            matching,
+            matching: row_of(u32::try_from(match_states).expect("fewer than 4 billion states")),
             patterns,
             start: row_of(renumbered[0]),
-            after_space: 0,
             longest_pattern: automaton.max_pattern_len(),
-        };
-        table.after_space = table.step(table.start, b' ');
-        table
+        }
     }
 
     /// The state after reading `byte` in state `state`.
@@ -1074,7 +1069,8 @@ fn each_match_in_pieces(table: &Table, text: &[u8], mut found: impl FnMut(usize,
     let piece = |k: usize| &text[from[k]..from[k] + together];
     // The first piece starts after a space, as if a non-word byte stood
     // before the text (a match ending there is no occurrence in the text).
-    let mut state = [table.after_space, table.start, table.start, table.start];
+    let after_space = table.step(table.start, b' ');
+    let mut state = [after_space, table.start, table.start, table.start];
     let in_step = piece(0).iter().zip(piece(1)).zip(piece(2)).zip(piece(3));
     for (i, (((&b0, &b1), &b2), &b3)) in in_step.enumerate() {
         state = [
