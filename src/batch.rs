@@ -845,6 +845,26 @@ fn safe_name(id: &str) -> String {
 
 /// Removes the hidden temporary files an interrupted run left in an output
 /// folder: their articles were not finished, so a resumed run writes them anew.
+/// A hidden temporary file in `target`'s folder, to be renamed onto it
+/// once complete; its name is one [`remove_stale_temporaries`] knows.
+pub fn temporary_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .suffix(TEMPORARY_SUFFIX)
+        .tempfile_in(folder_of(target))
+}
+
+/// How docket's temporary files are named.
+const TEMPORARY_PREFIX: &str = ".docket-";
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// The folder `path` is in ("." for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -854,7 +874,7 @@ fn remove_stale_temporaries(dir: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
             remove_stale_temporaries(&path);
-        } else if name.starts_with(".docket-") && name.ends_with(".tmp") {
+        } else if name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX) {
             let _ = std::fs::remove_file(&path);
         }
     }
@@ -863,15 +883,8 @@ fn remove_stale_temporaries(dir: &Path) {
 /// Writes a file atomically: to a hidden temporary file beside it, then renamed,
 /// so an interrupted run leaves only complete files.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".docket-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    std::fs::create_dir_all(folder_of(target))?;
+    let mut tmp = temporary_beside(target)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
     tmp.persist(target).map_err(|e| e.error)?;

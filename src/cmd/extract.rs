@@ -238,14 +238,7 @@ impl CliSink {
                         .with_context(|| format!("{}: cannot open for writing", path.display()))?,
                 )),
                 Some(path) => {
-                    let dir = path
-                        .parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .unwrap_or(Path::new("."));
-                    let tmp = tempfile::Builder::new()
-                        .prefix(".docket-")
-                        .suffix(".tmp")
-                        .tempfile_in(dir)
+                    let tmp = batch::temporary_beside(path)
                         .with_context(|| format!("{}: cannot create", path.display()))?;
                     let file = tmp.reopen()?;
                     sink.pending = Some((tmp, path.clone()));
