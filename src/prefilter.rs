@@ -1071,19 +1071,13 @@ fn each_match_in_pieces(table: &Table, text: &[u8], mut found: impl FnMut(usize,
     // before the text (a match ending there is no occurrence in the text).
     let after_space = table.step(table.start, b' ');
     let mut state = [after_space, table.start, table.start, table.start];
-    let in_step = piece(0).iter().zip(piece(1)).zip(piece(2)).zip(piece(3));
-    for (i, (((&b0, &b1), &b2), &b3)) in in_step.enumerate() {
-        state = [
-            table.step(state[0], b0),
-            table.step(state[1], b1),
-            table.step(state[2], b2),
-            table.step(state[3], b3),
-        ];
-        if state.iter().any(|&s| table.is_match(s)) {
-            for (k, &s) in state.iter().enumerate() {
-                if table.is_match(s) {
-                    report(k, s, from[k] + i + 1);
-                }
+    let pieces = [piece(0), piece(1), piece(2), piece(3)];
+    let mut read = 0;
+    while read < together {
+        read = step_until_match(table, pieces, &mut state, read);
+        for (k, &s) in state.iter().enumerate() {
+            if table.is_match(s) {
+                report(k, s, from[k] + read);
             }
         }
     }
@@ -1100,6 +1094,36 @@ fn each_match_in_pieces(table: &Table, text: &[u8], mut found: impl FnMut(usize,
     for (id, end) in later.into_iter().flatten() {
         found(id, end);
     }
+}
+
+/// Steps `state` through `pieces` (all as long as the first) in step,
+/// from byte `at` on, until one of them reaches a match state; returns how
+/// many bytes of each have been read then (all of them, when none did).
+/// A function of its own so that the states, the pieces and the table
+/// stay in registers: inlined into the matcher, the loop kept the states
+/// on the stack and reloaded the pieces' addresses from it at every step.
+#[inline(never)]
+fn step_until_match(
+    table: &Table,
+    pieces: [&[u8]; PIECES],
+    state: &mut [u32; PIECES],
+    mut at: usize,
+) -> usize {
+    let len = pieces[0].len();
+    let [p0, p1, p2, p3] = pieces.map(|p| &p[..len]);
+    let [mut s0, mut s1, mut s2, mut s3] = *state;
+    while at < len {
+        s0 = table.step(s0, p0[at]);
+        s1 = table.step(s1, p1[at]);
+        s2 = table.step(s2, p2[at]);
+        s3 = table.step(s3, p3[at]);
+        at += 1;
+        if s0.min(s1).min(s2.min(s3)) < table.matching {
+            break;
+        }
+    }
+    *state = [s0, s1, s2, s3];
+    at
 }
 
 /// The compiled prefilter of a pack.
