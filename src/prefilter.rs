@@ -709,10 +709,10 @@ fn scanner(literals: &[String], kind: AhoCorasickKind) -> AhoCorasick {
 
 /// The Aho-Corasick automaton that [`Table`] lays out as a DFA for
 /// [`each_match_in_pieces`], over patterns written as the walk reads text
-/// (see [`Walk`]). A contiguous NFA: the table reads its transitions with
-/// the failure links followed, so the library's own DFA (4.4 MB for the
-/// default pack, and twice the time to build) would give the same table
-/// and only add to the run's peak memory while it was laid out.
+/// (see [`Walk`]). A contiguous NFA: the table reads its trie and match
+/// lists, so the library's own DFA (4.4 MB for the default pack, and twice
+/// the time to build) would give the same table and only add to the run's
+/// peak memory while it was laid out.
 fn fast_scanner<P: AsRef<[u8]>>(patterns: &[P]) -> aho_corasick::nfa::contiguous::NFA {
     aho_corasick::nfa::contiguous::NFA::builder()
         .match_kind(MatchKind::Standard)
@@ -917,10 +917,10 @@ struct Table {
 
 impl Table {
     /// The transitions of `automaton` (unanchored) reachable from its
-    /// start state, for text read as `reads` says. Only a complete
-    /// automaton's transitions are read: with failure links followed, and
-    /// every state's matches those of its failure links too (as the
-    /// library's overlapping search needs them).
+    /// start state, for text read as `reads` says: its trie, from its
+    /// anchored transitions, completed with failure links. Every state's
+    /// matches must be those of its failure links too (as the library's
+    /// overlapping search needs them).
     fn new(automaton: &impl Automaton, reads: &[u8; 256]) -> Table {
         use aho_corasick::Anchored;
         let mut read_values: Vec<u8> = reads.to_vec();
@@ -936,54 +936,75 @@ impl Table {
         let start = automaton
             .start_state(Anchored::No)
             .expect("an unanchored automaton");
-        // Every state reachable from the start, breadth first: the states
-        // near the start, which most bytes lead to, lie close together.
-        // `place[id]`: where the state the automaton names `id` stands in
-        // `states` (a contiguous NFA's ids are offsets into its own array,
-        // so this is about as large as the automaton).
+        let index = |k: usize| u32::try_from(k).expect("fewer than 4 billion states");
+        // Every state of the trie, breadth first: the states near the
+        // start, which most bytes lead to, lie close together. Read
+        // anchored, a state's transitions are its trie edges alone (the
+        // start's missing ones lead back to it), each to a state reached no
+        // other way; the others are its failure state's, filled in below.
+        // `edges`: (parent, column, child) by position in `states`, in that
+        // order.
         let mut states = vec![start];
-        let mut place = vec![u32::MAX; start.as_usize() + 1];
-        place[start.as_usize()] = 0;
-        let mut i = 0;
-        while let Some(&state) = states.get(i) {
-            for &read in &read_values {
-                let next = automaton.next_state(Anchored::No, state, read);
-                let at = next.as_usize();
-                if place.len() <= at {
-                    place.resize(at + 1, u32::MAX);
-                }
-                if place[at] == u32::MAX {
-                    place[at] = u32::try_from(states.len()).expect("fewer than 4 billion states");
-                    states.push(next);
+        let mut edges: Vec<(u32, u8, u32)> = Vec::new();
+        let mut parent = 0;
+        while let Some(&state) = states.get(parent) {
+            for (column, &read) in read_values.iter().enumerate() {
+                let child = automaton.next_state(Anchored::Yes, state, read);
+                if !automaton.is_dead(child) && child != start {
+                    let column = u8::try_from(column).expect("at most 256 columns");
+                    edges.push((index(parent), column, index(states.len())));
+                    states.push(child);
                 }
             }
-            i += 1;
+            parent += 1;
         }
         // Match states first, each group in breadth-first order.
         let mut order: Vec<usize> = (0..states.len()).collect();
         order.sort_by_key(|&k| !automaton.is_match(states[k]));
         let mut renumbered = vec![0u32; states.len()];
         for (new, &old) in order.iter().enumerate() {
-            renumbered[old] = u32::try_from(new).expect("fewer than 4 billion states");
+            renumbered[old] = index(new);
         }
         let columns_len = read_values.len();
         let stride = columns_len + 1;
         // The table's name for the state numbered `n`: its row's offset.
         let row_of = |n: u32| u32::try_from(n as usize * stride).expect("a table under 16 GB");
+        // Where the row of the `k`th state breadth first starts.
+        let row_start = |k: usize| renumbered[k] as usize * stride;
         let mut next = vec![0u32; states.len() * stride];
+        // The textbook construction of an Aho-Corasick DFA: a state's row
+        // is its failure state's, but for its own edges. Breadth first, the
+        // failure state (shallower) is complete when a state copies it.
+        // (Asking the automaton for every transition with failure links
+        // followed took three times as long: 12-25 ms a run.)
+        let mut failure = vec![0u32; states.len()];
+        let mut edges = edges.into_iter().peekable();
+        for k in 0..states.len() {
+            let row = row_start(k);
+            if k == 0 {
+                next[row..row + columns_len].fill(row_of(renumbered[0]));
+            } else {
+                let from = row_start(failure[k] as usize);
+                next.copy_within(from..from + columns_len, row);
+            }
+            while let Some((_, column, child)) = edges.next_if(|&(p, _, _)| p as usize == k) {
+                let column = usize::from(column);
+                // A child of the start fails to the start; any other child
+                // to where its parent's failure state goes on that byte.
+                failure[child as usize] = if k == 0 {
+                    0
+                } else {
+                    let to = next[row_start(failure[k] as usize) + column] as usize / stride;
+                    index(order[to])
+                };
+                next[row + column] = row_of(renumbered[child as usize]);
+            }
+        }
         let mut patterns = Vec::new();
         let match_states = order.partition_point(|&k| automaton.is_match(states[k]));
-        // Each transition is asked for again rather than kept from the walk
-        // above: kept, they would take 3.2 MB more while the table is laid
-        // out (16,673 states by 48 columns for the default pack).
         for &old in &order {
             let state = states[old];
-            let row = renumbered[old] as usize * stride;
-            for (column, &read) in read_values.iter().enumerate() {
-                let target = automaton.next_state(Anchored::No, state, read).as_usize();
-                next[row + column] = row_of(renumbered[place[target] as usize]);
-            }
-            next[row + columns_len] =
+            next[row_start(old) + columns_len] =
                 u32::try_from(patterns.len()).expect("fewer than 4 billion patterns");
             if automaton.is_match(state) {
                 patterns.extend(
