@@ -843,10 +843,8 @@ fn safe_name(id: &str) -> String {
     }
 }
 
-/// Removes the hidden temporary files an interrupted run left in an output
-/// folder: their articles were not finished, so a resumed run writes them anew.
 /// A hidden temporary file in `target`'s folder, to be renamed onto it
-/// once complete; its name is one [`remove_stale_temporaries`] knows.
+/// once complete; its name is one a resumed run removes as unfinished.
 pub fn temporary_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(TEMPORARY_PREFIX)
@@ -854,8 +852,9 @@ pub fn temporary_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFil
         .tempfile_in(folder_of(target))
 }
 
-/// How docket's temporary files are named.
+/// How docket's temporary files are named: this prefix ...
 const TEMPORARY_PREFIX: &str = ".docket-";
+/// ... then a random part, then this suffix.
 const TEMPORARY_SUFFIX: &str = ".tmp";
 
 /// The folder `path` is in ("." for a bare file name).
@@ -865,6 +864,8 @@ fn folder_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// Removes the hidden temporary files an interrupted run left in an output
+/// folder: their articles were not finished, so a resumed run writes them anew.
 fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -978,7 +978,7 @@ impl Table {
         // The table's name for the state numbered `n`: its row's offset.
         let row_of = |n: u32| u32::try_from(n as usize * stride).expect("a table under 16 GB");
         // Where the row of the `k`th state breadth first starts.
-        let row_start = |k: usize| renumbered[k] as usize * stride;
+        let row_start = |k: usize| row_of(renumbered[k]) as usize;
         let mut next = vec![0u32; states.len() * stride];
         // The textbook construction of an Aho-Corasick DFA: a state's row
         // is its failure state's, but for its own edges. Breadth first, the
@@ -1147,7 +1147,8 @@ fn step_until_match(
         s2 = table.step(s2, p2[at]);
         s3 = table.step(s3, p3[at]);
         at += 1;
-        if s0.min(s1).min(s2.min(s3)) < table.matching {
+        // Match states come first: the least state is a match if any is.
+        if table.is_match(s0.min(s1).min(s2.min(s3))) {
             break;
         }
     }
