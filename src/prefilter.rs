@@ -679,19 +679,17 @@ const INSIDE_WORDS: f64 = 0.5;
 /// ... and at least how many times.
 const INSIDE_WORDS_FROM: u32 = 16;
 
-/// Input after which the prefilter switches to its faster automaton: the
-/// contiguous NFA before it scans about 60 MB/s, the walk about 450, and
-/// building the walk takes a few milliseconds. Its first quarter megabyte
-/// of news picks the literals the walk looks for only after a non-word
-/// byte as the first megabyte did (`he`, `her`, `men`, `son`, `resident`,
-/// `migrant`: 15 of the megabyte's 22), and the 64 MB corpus runs no
-/// slower for it. On 4 MB of news a run fell from 0.219 to 0.183 s (11
-/// interleaved runs); on 1 MB, which never reached the walk before, the
-/// prefilter's share of the samples fell by a seventh (perf).
-const DFA_AFTER_BYTES: u64 = 256 << 10;
-/// Input up to which the prefilter searches its sorted literals instead
-/// of building an automaton: the sorted search costs about 300
-/// instructions a byte, building the first automaton 14 million.
+/// Input up to which the prefilter searches its sorted literals; after it,
+/// the walk (see [`Walk`]) is built, in about 4 ms, and scans the rest at
+/// about 450 MB/s. The sorted search costs about 300 instructions a byte;
+/// the contiguous NFA that once scanned on to 256 KB ran about 60 MB/s and
+/// now serves only while another thread builds the walk. The first 32 KB
+/// of news pick 5 literals the walk looks for only after a non-word byte
+/// (`he`, `her`, `men`, `resident`, `age `) where the first quarter
+/// megabyte picked 15; the others' occurrences inside words are dropped by
+/// the caller instead. CPU time, interleaved runs (task-clock medians):
+/// 1 MB 106 -> 95 ms and 4 MB 163 -> 158 ms (21 rounds), 64 MB 1,113 ->
+/// 1,083 ms (7 rounds, within this VM's noise).
 const SORTED_UNTIL_BYTES: u64 = 32 << 10;
 
 /// How a document is scanned. All three find the same occurrences, in the
@@ -700,9 +698,10 @@ const SORTED_UNTIL_BYTES: u64 = 32 << 10;
 enum Scan {
     /// The sorted literals searched at each position: nothing to build.
     Sorted,
-    /// An automaton that is quick to build.
+    /// An automaton that is quick to build, for the documents scanned
+    /// while another thread builds the walk.
     Nfa,
-    /// An automaton that scans twice as fast, but takes tens of
+    /// The walk: it scans about seven times as fast, and takes a few
     /// milliseconds to build.
     Dfa,
 }
@@ -1164,12 +1163,12 @@ pub struct Prefilter {
     /// position. Built by a sort, where an automaton over them takes
     /// milliseconds (a fifth of loading the pack) ...
     sorted: SortedForms,
-    /// ... then an automaton scans the first documents (cheap to build,
-    /// half the speed) ...
-    first_scanner: OnceLock<AhoCorasick>,
-    /// ... and, built once [`DFA_AFTER_BYTES`] have been scanned, the rest
-    /// (see [`Walk`]).
+    /// ... then the walk (see [`Walk`]), built once
+    /// [`SORTED_UNTIL_BYTES`] have been scanned, scans the rest ...
     walk: BuiltOnce<Walk>,
+    /// ... but while one thread builds it, the others scan with an
+    /// automaton that is quick to build.
+    first_scanner: OnceLock<AhoCorasick>,
     scanned: std::sync::atomic::AtomicU64,
     /// Scanner pattern `p` -> the rules that require that text, with the
     /// bounds each of them asks for: `uses[of_literal[p].uses()]` (one
@@ -1316,8 +1315,6 @@ impl Prefilter {
         let after = before + len as u64;
         if after <= SORTED_UNTIL_BYTES {
             Scan::Sorted
-        } else if after < DFA_AFTER_BYTES {
-            Scan::Nfa
         } else {
             Scan::Dfa
         }
@@ -1337,13 +1334,13 @@ impl Prefilter {
                 let build = || Walk::new(self.literals(), &self.mostly_inside_words());
                 match self.walk.get_unless_building(build) {
                     Some(walk) => walk.each_occurrence(self.literals(), text, found),
-                    // Another thread is building it (tens of milliseconds):
+                    // Another thread is building it (a few milliseconds):
                     // the quick automaton finds the same meanwhile.
                     None => self.each_occurrence(text, Scan::Nfa, found),
                 }
             }
             // The other two read a lowercased copy: they serve the first
-            // quarter megabyte only.
+            // 32 KB, and the documents scanned while the walk is built.
             Scan::Sorted => {
                 let lowered = text.to_ascii_lowercase();
                 let mut all = Vec::new();
