@@ -20,9 +20,9 @@
 //! stream: 323,000 against 14,000). Waiting costs little memory because
 //! groups are small (see `batch::MAX_GROUP_BYTES`); with groups of a
 //! megabyte, the pages waiting once took the 64 MB peak to 65 MB. A small
-//! article runs as
-//! fast with a 1 ms wait as with 10 ms (and 20% slower with none:
-//! compiling its rules frees and takes back the same pages over and over).
+//! article runs as fast with a 1 ms wait as with 10 ms (and 20% slower
+//! with none: compiling its rules frees and takes back the same pages over
+//! and over).
 //!
 //! The arena is made by the first allocation, which the Rust runtime makes
 //! before `main`, so the option is set by the allocator itself, on its

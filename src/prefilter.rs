@@ -701,8 +701,8 @@ enum Scan {
     /// An automaton that is quick to build, for the documents scanned
     /// while another thread builds the walk.
     Nfa,
-    /// The walk: it scans about seven times as fast, and takes a few
-    /// milliseconds to build.
+    /// The walk: it scans about seven times as fast as the automaton,
+    /// and takes a few milliseconds to build.
     Dfa,
 }
 
