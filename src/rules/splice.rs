@@ -141,9 +141,11 @@ struct Part {
 }
 
 impl Parts {
-    /// The syntax tree of the pattern `skeleton` stands for, or `None` when
-    /// the splice cannot vouch for it: the caller then parses the pattern
-    /// written out (which also gives the error message worth showing).
+    /// The syntax tree of the pattern `skeleton` stands for, with ASCII
+    /// letters case-folded to ASCII only (see `ascii_case_folds`), or
+    /// `None` when the splice cannot vouch for it: the caller then parses
+    /// the pattern written out (which also gives the error message worth
+    /// showing).
     pub fn parse(&self, skeleton: &str) -> Option<Hir> {
         let mut expected = 0;
         let mut rest = skeleton;
@@ -166,9 +168,12 @@ impl Parts {
     fn part(&self, k: usize) -> Option<Hir> {
         let part = self.parts.get(k)?;
         part.tree
-            .get_or_init(|| match &part.phrases {
-                Some(phrases) => Some(phrases.tree()),
-                None => parser().parse(&part.source).ok(),
+            .get_or_init(|| {
+                match &part.phrases {
+                    Some(phrases) => Some(phrases.tree()),
+                    None => parser().parse(&part.source).ok(),
+                }
+                .map(super::ascii_case_folds)
             })
             .clone()
     }
@@ -187,7 +192,7 @@ impl Parts {
             HirKind::Concat(subs) => Hir::concat(self.splice_all(subs, spliced)?),
             HirKind::Alternation(subs) => Hir::alternation(self.splice_all(subs, spliced)?),
             HirKind::Empty => Hir::empty(),
-            HirKind::Class(class) => Hir::class(class),
+            HirKind::Class(class) => Hir::class(super::ascii_class_folds(class)),
             HirKind::Look(look) => Hir::look(look),
         })
     }
@@ -239,7 +244,8 @@ mod tests {
     }
 
     /// Registers `alternations`, then checks that every skeleton parses to
-    /// the tree of its written-out pattern, or is refused.
+    /// the tree of its written-out pattern (case folds as the rules compile
+    /// them), or is refused.
     fn check(alternations: &[&str], skeleton_of: impl Fn(&[String]) -> String) -> Option<Hir> {
         let mut registry = Registry::default();
         let placeholders: Vec<String> = alternations
@@ -251,7 +257,8 @@ mod tests {
         assert_eq!(registry.written_out_len(&skeleton), written.len());
         let tree = registry.parts().parse(&skeleton);
         if let Some(tree) = &tree {
-            assert_eq!(tree, &parse(&written), "skeleton {skeleton:?}");
+            let expected = super::super::ascii_case_folds(parse(&written));
+            assert_eq!(tree, &expected, "skeleton {skeleton:?}");
         }
         tree
     }
