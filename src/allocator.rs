@@ -18,8 +18,9 @@
 //! the last one freed: returned at once, they came back as a page fault
 //! each (64 MB: 38,000 faults against 14,000, and 3-5% more time; a 1 GB
 //! stream: 323,000 against 14,000). Waiting costs little memory because
-//! groups are small (see `batch::MAX_GROUP_BYTES`); with groups of a
-//! megabyte, the pages waiting once took the 64 MB peak to 65 MB. A small
+//! groups are small (see `batch::MAX_GROUP_BYTES`): a megabyte, where the
+//! 64 MB peak is 55.5 MiB (with the larger rule automata of an older pack,
+//! the pages waiting took the same groups to 65 MB). A small
 //! article runs as fast with a 1 ms wait as with 10 ms (and 20% slower
 //! with none: compiling its rules frees and takes back the same pages over
 //! and over).

@@ -58,13 +58,14 @@ pub struct BatchOptions {
 /// brings it to this many bytes, at most. Each rule runs over a whole group
 /// before the next, so larger groups run faster (the rule's lazy DFA stays
 /// in the CPU's caches over more of its windows) but hold more memory at
-/// once: about 2.4 MiB of peak per 256 KiB of group. 64 MB at `-j1`, 15
-/// interleaved rounds, CPU time medians: 256 KiB 1,088 ms, 512 KiB 1,022
-/// ms, 1 MiB 973 ms; peak 54.6, 57.7 and 60.3 MiB, and on the 1 GB stream
-/// 58.3, 60.7 and 64.3 MiB. Half a megabyte keeps the stream's peak under
-/// 64 MiB with room for freed memory to wait for reuse (see the command
-/// line's allocator): page faults stay as few (64 MB: 12,447 -> 13,321).
-pub const MAX_GROUP_BYTES: u64 = 512 << 10;
+/// once: about 2.5 MiB of peak per 256 KiB of group. 64 MB at `-j1`, CPU
+/// time medians of 11 interleaved rounds: 512 KiB 892 ms, 1 MiB 839 ms;
+/// peak 50.3 and 55.5 MiB, and on the 1 GB stream 53.4 and 57.0 MiB. (With
+/// the rules' automata as they were before 6259ba0, 5-6 MiB larger, 1 MiB
+/// took the stream to 64.3 MiB, and groups were half as large.) A
+/// megabyte keeps the stream's peak under 64 MiB with room for freed
+/// memory to wait for reuse (see the command line's allocator).
+pub const MAX_GROUP_BYTES: u64 = 1 << 20;
 /// The most articles in one group, so a stream of short ones is written
 /// out in steady steps.
 const MAX_GROUP_ITEMS: usize = 256;
