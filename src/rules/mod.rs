@@ -271,8 +271,9 @@ impl LazyRegex {
         parts.parse(skeleton)
     }
 
-    /// Its syntax tree, spliced or else parsed; `None` when the pattern
-    /// does not parse.
+    /// Its syntax tree, spliced or else parsed, with ASCII letters
+    /// case-folded to ASCII only (see [`ascii_case_folds`]); `None` when
+    /// the pattern does not parse.
     fn tree(&self) -> Option<regex_syntax::hir::Hir> {
         self.spliced_tree().or_else(|| {
             let tree = splice::parser().parse(self.as_str()).ok()?;
