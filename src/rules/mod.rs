@@ -1415,24 +1415,13 @@ fn ascii_word_boundaries(pattern: &str) -> String {
 /// anything else outside ASCII (`[\w]` or a range of Latin letters).
 pub(crate) fn ascii_case_folds(tree: regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
     use regex_syntax::hir::{Hir, HirKind};
-    match tree.into_kind() {
-        HirKind::Class(class) => Hir::class(ascii_class_folds(class)),
-        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(ascii_case_folds).collect()),
-        HirKind::Alternation(parts) => {
-            Hir::alternation(parts.into_iter().map(ascii_case_folds).collect())
-        }
-        HirKind::Repetition(mut repetition) => {
-            repetition.sub = Box::new(ascii_case_folds(*repetition.sub));
-            Hir::repetition(repetition)
-        }
-        HirKind::Capture(mut capture) => {
-            capture.sub = Box::new(ascii_case_folds(*capture.sub));
-            Hir::capture(capture)
-        }
-        HirKind::Empty => Hir::empty(),
-        HirKind::Literal(literal) => Hir::literal(literal.0),
-        HirKind::Look(look) => Hir::look(look),
-    }
+    let folded = splice::map_leaves(tree, &mut |leaf| {
+        Some(match leaf {
+            HirKind::Class(class) => Hir::class(ascii_class_folds(class)),
+            other => splice::unchanged(other),
+        })
+    });
+    folded.expect("every leaf maps to a tree")
 }
 
 /// `class` without the Kelvin sign and the long s where they stand beside
@@ -1454,6 +1443,9 @@ pub(crate) fn ascii_class_folds(class: regex_syntax::hir::Class) -> regex_syntax
         .filter(|&(c, ascii)| holds(c) && holds(ascii) && holds(ascii.to_ascii_uppercase()))
         .map(|(c, _)| ClassUnicodeRange::new(c, c))
         .collect();
+    if folds.is_empty() {
+        return Class::Unicode(unicode);
+    }
     let mut ascii = unicode.clone();
     ascii.difference(&ClassUnicode::new(folds));
     if ascii.is_ascii() {

@@ -179,26 +179,11 @@ impl Parts {
     }
 
     fn splice(&self, tree: Hir, spliced: &mut usize) -> Option<Hir> {
-        Some(match tree.into_kind() {
-            HirKind::Literal(literal) => self.split_literal(&literal.0, spliced)?,
-            HirKind::Repetition(rep) => Hir::repetition(Repetition {
-                sub: Box::new(self.splice(*rep.sub, spliced)?),
-                ..rep
-            }),
-            HirKind::Capture(cap) => Hir::capture(Capture {
-                sub: Box::new(self.splice(*cap.sub, spliced)?),
-                ..cap
-            }),
-            HirKind::Concat(subs) => Hir::concat(self.splice_all(subs, spliced)?),
-            HirKind::Alternation(subs) => Hir::alternation(self.splice_all(subs, spliced)?),
-            HirKind::Empty => Hir::empty(),
-            HirKind::Class(class) => Hir::class(super::ascii_class_folds(class)),
-            HirKind::Look(look) => Hir::look(look),
+        map_leaves(tree, &mut |leaf| match leaf {
+            HirKind::Literal(literal) => self.split_literal(&literal.0, spliced),
+            HirKind::Class(class) => Some(Hir::class(super::ascii_class_folds(class))),
+            other => Some(unchanged(other)),
         })
-    }
-
-    fn splice_all(&self, subs: Vec<Hir>, spliced: &mut usize) -> Option<Vec<Hir>> {
-        subs.into_iter().map(|h| self.splice(h, spliced)).collect()
     }
 
     /// A literal with the placeholder pairs in it replaced by their trees.
@@ -227,6 +212,39 @@ impl Parts {
         }
         pieces.push(Hir::literal(&bytes[plain_from..]));
         Some(Hir::concat(pieces))
+    }
+}
+
+/// `tree` rebuilt with each leaf (a literal, class, look-around or empty
+/// match) replaced by what `leaf` makes of it; `None` as soon as `leaf`
+/// gives none.
+pub(super) fn map_leaves(tree: Hir, leaf: &mut impl FnMut(HirKind) -> Option<Hir>) -> Option<Hir> {
+    let all = |subs: Vec<Hir>, leaf: &mut _| -> Option<Vec<Hir>> {
+        subs.into_iter().map(|h| map_leaves(h, leaf)).collect()
+    };
+    Some(match tree.into_kind() {
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(map_leaves(*rep.sub, leaf)?),
+            ..rep
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(map_leaves(*cap.sub, leaf)?),
+            ..cap
+        }),
+        HirKind::Concat(subs) => Hir::concat(all(subs, leaf)?),
+        HirKind::Alternation(subs) => Hir::alternation(all(subs, leaf)?),
+        other => leaf(other)?,
+    })
+}
+
+/// The tree of a leaf [`map_leaves`] passes, as it was.
+pub(super) fn unchanged(leaf: HirKind) -> Hir {
+    match leaf {
+        HirKind::Literal(literal) => Hir::literal(literal.0),
+        HirKind::Class(class) => Hir::class(class),
+        HirKind::Look(look) => Hir::look(look),
+        HirKind::Empty => Hir::empty(),
+        inner => unreachable!("not a leaf: {inner:?}"),
     }
 }
 
